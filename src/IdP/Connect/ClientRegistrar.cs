@@ -1,0 +1,115 @@
+using Educloud.Idp.Settings;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Educloud.Idp.Connect;
+
+/// <summary>
+/// Applies the research apps in configuration (section <c>Clients</c>) to the database at start-up:
+/// added when new, updated when changed, never duplicated. Apps registered through the admin API
+/// (a later issue) are left alone.
+/// </summary>
+public sealed partial class ClientRegistrar(
+    IOpenIddictApplicationManager applications,
+    IOptions<ClientsOptions> options,
+    ILogger<ClientRegistrar> logger)
+{
+    public async Task ApplyAsync(CancellationToken cancellationToken)
+    {
+        foreach (var client in options.Value.Clients)
+        {
+            var descriptor = Describe(client);
+            var existing = await applications.FindByClientIdAsync(client.ClientId, cancellationToken);
+            if (existing is null)
+            {
+                await applications.CreateAsync(descriptor, cancellationToken);
+                LogRegistered(logger, client.ClientId);
+                continue;
+            }
+
+            // Re-hashing an unchanged secret on every start would be wasted work (PBKDF2): when the
+            // configured secret still matches, hand the manager the stored hash so it sees no change.
+            if (client.ClientSecret is not null && await applications.ValidateClientSecretAsync(existing, client.ClientSecret, cancellationToken))
+            {
+                var current = new OpenIddictApplicationDescriptor();
+                await applications.PopulateAsync(current, existing, cancellationToken);
+                descriptor.ClientSecret = current.ClientSecret;
+            }
+
+            await applications.UpdateAsync(existing, descriptor, cancellationToken);
+            LogUpdated(logger, client.ClientId);
+        }
+    }
+
+    public static OpenIddictApplicationDescriptor Describe(ClientSettings client)
+    {
+        var confidential = client.ClientSecret is not null;
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = client.ClientId,
+            DisplayName = client.DisplayName,
+            ClientSecret = client.ClientSecret,
+            ClientType = confidential ? ClientTypes.Confidential : ClientTypes.Public,
+            // Research apps are first-party: the person consents by using them (no consent screen).
+            ConsentType = ConsentTypes.Implicit,
+        };
+
+        foreach (var uri in client.RedirectUris)
+        {
+            descriptor.RedirectUris.Add(new Uri(uri, UriKind.Absolute));
+        }
+
+        foreach (var uri in client.PostLogoutRedirectUris)
+        {
+            descriptor.PostLogoutRedirectUris.Add(new Uri(uri, UriKind.Absolute));
+        }
+
+        if (client.RedirectUris.Count > 0)
+        {
+            descriptor.Permissions.UnionWith(
+            [
+                Permissions.Endpoints.Authorization,
+                Permissions.Endpoints.PushedAuthorization,
+                Permissions.Endpoints.Token,
+                Permissions.Endpoints.EndSession,
+                Permissions.GrantTypes.AuthorizationCode,
+                Permissions.ResponseTypes.Code,
+            ]);
+            if (client.Scopes.Contains(Scopes.OfflineAccess))
+            {
+                descriptor.Permissions.Add(Permissions.GrantTypes.RefreshToken);
+            }
+
+            // PKCE for every client, confidential ones too (RFC 9700 2.1.1).
+            descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+        }
+
+        if (client.AllowClientCredentials)
+        {
+            descriptor.Permissions.UnionWith([Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials]);
+        }
+
+        if (confidential)
+        {
+            descriptor.Permissions.UnionWith([Permissions.Endpoints.Introspection, Permissions.Endpoints.Revocation]);
+        }
+        else
+        {
+            descriptor.Permissions.Add(Permissions.Endpoints.Revocation);
+        }
+
+        foreach (var scope in client.Scopes.Where(s => s != Scopes.OpenId))
+        {
+            descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
+        }
+
+        return descriptor;
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Registered research app {ClientId} from configuration")]
+    private static partial void LogRegistered(ILogger logger, string clientId);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Updated research app {ClientId} from configuration")]
+    private static partial void LogUpdated(ILogger logger, string clientId);
+}

@@ -1,0 +1,165 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using Educloud.Idp.Data;
+using Educloud.Idp.Sessions;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Educloud.Idp.Connect;
+
+/// <summary>
+/// The passthrough endpoints of the OpenID Connect server. OpenIddict has already validated each
+/// request (client, redirect URI, PKCE, scopes) before these run; they decide who the user is.
+/// </summary>
+public static partial class ConnectEndpoints
+{
+    public static IEndpointRouteBuilder MapIdpConnect(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapMethods("/" + ConnectPaths.Authorize, [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync).DisableAntiforgery();
+        endpoints.MapPost("/" + ConnectPaths.Token, TokenAsync).DisableAntiforgery();
+        endpoints.MapMethods("/" + ConnectPaths.UserInfo, [HttpMethods.Get, HttpMethods.Post], UserInfoAsync).DisableAntiforgery();
+        return endpoints;
+    }
+
+    private static async Task<IResult> AuthorizeAsync(
+        HttpContext http,
+        UserManager<IdpUser> users,
+        IdpClaims claims,
+        TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        var request = http.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("OpenIddict did not resolve the authorization request.");
+        var session = await http.AuthenticateAsync(SessionDefaults.Scheme);
+        var facts = session.Succeeded ? SessionFacts.From(session.Principal) : null;
+
+        // prompt=login and an exceeded max_age both demand a new login with both factors (OIDC Core 3.1.2.1).
+        var forceLogin = request.HasPromptValue(PromptValues.Login)
+            || (facts is not null && request.MaxAge is { } maxAge && time.GetUtcNow() - facts.AuthenticatedAt > TimeSpan.FromSeconds(maxAge));
+
+        if (facts is null || forceLogin)
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(Errors.LoginRequired, "The user is not logged in.");
+            }
+
+            return Results.Redirect(LoginRedirect(http, request, fresh: forceLogin));
+        }
+
+        var user = await users.FindByIdAsync(facts.UserId);
+        if (user is null)
+        {
+            // The session outlived its user: start over rather than issue anything.
+            await http.RequestServices.GetRequiredService<SessionService>().EndCurrentAsync(http);
+            return Results.Redirect(LoginRedirect(http, request, fresh: false));
+        }
+
+        var principal = claims.ForLogin(user, facts, request.GetScopes());
+        LogAuthorized(loggers.CreateLogger(typeof(ConnectEndpoints)), user.Id, request.ClientId ?? "?");
+        return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static async Task<IResult> TokenAsync(
+        HttpContext http,
+        UserManager<IdpUser> users,
+        IdpClaims claims,
+        IOpenIddictApplicationManager applications)
+    {
+        var request = http.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("OpenIddict did not resolve the token request.");
+
+        if (request.IsClientCredentialsGrantType())
+        {
+            // OpenIddict has authenticated the client and checked its grant and scope permissions.
+            var application = await applications.FindByClientIdAsync(request.ClientId!, http.RequestAborted);
+            var name = application is null ? null : await applications.GetDisplayNameAsync(application, http.RequestAborted);
+            return Results.SignIn(IdpClaims.ForClient(request.ClientId!, name, request.GetScopes()),
+                authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
+        if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType())
+        {
+            var stored = (await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
+            var user = stored?.GetClaim(Claims.Subject) is { } sub ? await users.FindByIdAsync(sub) : null;
+            if (stored is null || user is null)
+            {
+                return Forbid(Errors.InvalidGrant, "The token is no longer valid.");
+            }
+
+            return Results.SignIn(claims.ForRedemption(stored, user), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
+        return Forbid(Errors.UnsupportedGrantType, "The grant type is not supported.");
+    }
+
+    private static async Task<IResult> UserInfoAsync(HttpContext http, UserManager<IdpUser> users, IdpClaims claims)
+    {
+        var principal = (await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
+        var user = principal?.GetClaim(Claims.Subject) is { } sub ? await users.FindByIdAsync(sub) : null;
+        if (principal is null || user is null)
+        {
+            return Results.Challenge(
+                new AuthenticationProperties(new Dictionary<string, string?>
+                {
+                    [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.InvalidToken,
+                    [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "The access token is no longer valid.",
+                }),
+                [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+        }
+
+        return Results.Ok(claims.UserInfo(user, principal));
+    }
+
+    private static IResult Forbid(string error, string description) => Results.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+
+    /// <summary>
+    /// Sends the user to the login page with a way back to this very authorization request. The
+    /// prompt=login that caused it is dropped from the way back, or the user would loop forever;
+    /// the new auth_time shows the app that the login was fresh.
+    /// </summary>
+    private static string LoginRedirect(HttpContext http, OpenIddictRequest request, bool fresh)
+    {
+        var parameters = new List<KeyValuePair<string, string?>>();
+        foreach (var (name, value) in request.GetParameters())
+        {
+            if (name is Parameters.RequestUri)
+            {
+                continue;
+            }
+
+            if (name is Parameters.Prompt)
+            {
+                var remaining = string.Join(' ', request.GetPromptValues().Where(p => p != PromptValues.Login));
+                if (remaining.Length > 0)
+                {
+                    parameters.Add(new(name, remaining));
+                }
+
+                continue;
+            }
+
+            foreach (var item in (ImmutableArray<string?>?)value ?? [])
+            {
+                parameters.Add(new(name, item));
+            }
+        }
+
+        var returnUrl = http.Request.PathBase + "/" + ConnectPaths.Authorize + QueryString.Create(parameters);
+        var login = QueryString.Create([new("returnUrl", returnUrl), .. fresh ? new KeyValuePair<string, string?>[] { new("fresh", "true") } : []]);
+        return http.Request.PathBase + "/account/login" + login;
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Authorization code issued to {ClientId} for user {UserId}")]
+    private static partial void LogAuthorized(ILogger logger, string userId, string clientId);
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Security.Claims;
+using Educloud.Idp.Data;
+using Educloud.Idp.Federation;
+using Educloud.Idp.Sessions;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Educloud.Idp.Connect;
+
+/// <summary>
+/// The one place where the claims that apps receive are built and where each claim's destination
+/// (id_token, access token) is decided. Authorize, token and userinfo all come through here.
+/// </summary>
+public sealed class IdpClaims(PidProtector pids)
+{
+    /// <summary>Principal for a login: the user plus what the IdP session proves (auth_time, acr, amr, sid).</summary>
+    public ClaimsPrincipal ForLogin(IdpUser user, SessionFacts session, IEnumerable<string> grantedScopes)
+    {
+        var identity = NewIdentity();
+        identity.SetClaim(Claims.Subject, user.Id)
+                .SetClaim(Claims.AuthenticationContextReference, session.Acr)
+                .SetClaim(IdpClaimTypes.SessionId, session.SessionId);
+        // auth_time must be a JSON number (OIDC Core 2), so it carries an integer value type.
+        identity.AddClaim(new Claim(Claims.AuthenticationTime,
+            session.AuthenticatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
+        identity.SetClaims(Claims.AuthenticationMethodReference, [.. session.Amr]);
+        return Finish(identity, user, grantedScopes);
+    }
+
+    /// <summary>Principal for a refresh or code redemption: keep what the login proved, refresh what the user is.</summary>
+    public ClaimsPrincipal ForRedemption(ClaimsPrincipal stored, IdpUser user)
+    {
+        var identity = NewIdentity();
+        foreach (var type in new[] { Claims.Subject, Claims.AuthenticationTime, Claims.AuthenticationContextReference, IdpClaimTypes.SessionId })
+        {
+            if (stored.FindFirst(type) is { } claim)
+            {
+                identity.AddClaim(new Claim(type, claim.Value, claim.ValueType));
+            }
+        }
+
+        identity.SetClaims(Claims.AuthenticationMethodReference, [.. stored.GetClaims(Claims.AuthenticationMethodReference)]);
+        identity.SetAuthorizationId(stored.GetAuthorizationId());
+        return Finish(identity, user, stored.GetScopes());
+    }
+
+    /// <summary>Principal for a machine client (client_credentials): the subject is the client itself.</summary>
+    public static ClaimsPrincipal ForClient(string clientId, string? displayName, IEnumerable<string> grantedScopes)
+    {
+        var identity = NewIdentity();
+        identity.SetClaim(Claims.Subject, clientId).SetClaim(Claims.Name, displayName);
+        identity.SetScopes(grantedScopes);
+        identity.SetDestinations(static _ => [Destinations.AccessToken]);
+        return new ClaimsPrincipal(identity);
+    }
+
+    /// <summary>The userinfo response (OIDC Core 5.3): sub always, the rest by granted scope.</summary>
+    public Dictionary<string, object> UserInfo(IdpUser user, ClaimsPrincipal accessToken)
+    {
+        var info = new Dictionary<string, object>(StringComparer.Ordinal) { [Claims.Subject] = user.Id };
+        if (accessToken.HasScope(Scopes.Profile))
+        {
+            info[Claims.Name] = DisplayName(user);
+            info[Claims.PreferredUsername] = user.UserName ?? user.Id;
+        }
+
+        if (accessToken.HasScope(Scopes.Email) && user.Email is not null)
+        {
+            info[Claims.Email] = user.Email;
+            info[Claims.EmailVerified] = user.EmailConfirmed;
+        }
+
+        if (accessToken.HasScope(IdpScopes.Pid) && pids.Reveal(user) is { } pid)
+        {
+            info[IdpClaimTypes.Pid] = pid;
+        }
+
+        return info;
+    }
+
+    // ID-porten releases no names, so a person without a name set by support is shown by username.
+    private static string DisplayName(IdpUser user) => user.DisplayName ?? user.UserName ?? user.Id;
+
+    private static ClaimsIdentity NewIdentity() =>
+        new(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
+
+    private ClaimsPrincipal Finish(ClaimsIdentity identity, IdpUser user, IEnumerable<string> grantedScopes)
+    {
+        var scopes = grantedScopes.ToList();
+        identity.SetScopes(scopes);
+        if (scopes.Contains(Scopes.Profile))
+        {
+            identity.SetClaim(Claims.Name, DisplayName(user))
+                    .SetClaim(Claims.PreferredUsername, user.UserName ?? user.Id);
+        }
+
+        if (scopes.Contains(Scopes.Email) && user.Email is not null)
+        {
+            identity.SetClaim(Claims.Email, user.Email);
+        }
+
+        if (scopes.Contains(IdpScopes.Pid) && pids.Reveal(user) is { } pid)
+        {
+            identity.SetClaim(IdpClaimTypes.Pid, pid);
+        }
+
+        identity.SetDestinations(Destination);
+        return new ClaimsPrincipal(identity);
+    }
+
+    // The access token carries what a resource server decides on; the id_token tells the app who
+    // logged in and how. The pid goes only into the id_token (and userinfo), never to APIs.
+    private static IEnumerable<string> Destination(Claim claim) => claim.Type switch
+    {
+        Claims.Subject => [Destinations.AccessToken, Destinations.IdentityToken],
+        Claims.AuthenticationTime or Claims.AuthenticationContextReference or Claims.AuthenticationMethodReference
+            => [Destinations.AccessToken, Destinations.IdentityToken],
+        IdpClaimTypes.SessionId => [Destinations.IdentityToken],
+        Claims.Name or Claims.PreferredUsername or Claims.Email => [Destinations.AccessToken, Destinations.IdentityToken],
+        IdpClaimTypes.Pid => [Destinations.IdentityToken],
+        _ => [],
+    };
+}

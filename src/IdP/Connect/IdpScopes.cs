@@ -1,0 +1,27 @@
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Educloud.Idp.Connect;
+
+public static class IdpScopes
+{
+    public const string OpenId = Scopes.OpenId;
+
+    /// <summary>The national identity number. Only apps registered with this scope may ask for it.</summary>
+    public const string Pid = "pid";
+
+    public static readonly IReadOnlyList<string> All = [Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.OfflineAccess, Pid];
+
+    public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
+}
+
+/// <summary>Claim types of our own (beyond the OIDC standard ones).</summary>
+public static class IdpClaimTypes
+{
+    public const string Pid = "pid";
+
+    /// <summary>Authentication Method Reference values we issue (RFC 8176 where one fits).</summary>
+    public const string Amr = Claims.AuthenticationMethodReference;
+
+    /// <summary>Our IdP session id (OIDC Front-Channel/Back-Channel Logout "sid").</summary>
+    public const string SessionId = "sid";
+}

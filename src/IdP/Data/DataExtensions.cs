@@ -1,0 +1,108 @@
+using System.Data.Common;
+using Educloud.Idp.Connect;
+using Educloud.Idp.Settings;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Educloud.Idp.Data;
+
+public static partial class DataExtensions
+{
+    public static WebApplicationBuilder AddIdpData(this WebApplicationBuilder builder)
+    {
+        var database = builder.GetValidated(DatabaseOptions.Section, new DatabaseOptionsValidator());
+        switch (database.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                var connectionString = SqliteConnectionString(database.ConnectionString, builder.Environment.ContentRootPath);
+                builder.Services.AddDbContext<IdpDbContext, SqliteIdpDbContext>(options =>
+                {
+                    options.UseSqlite(connectionString);
+                    options.AddInterceptors(new SqlitePragmas());
+                });
+                break;
+            default:
+                throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not available yet (only Sqlite).");
+        }
+
+        builder.Services.AddIdentityCore<IdpUser>(options =>
+            {
+                options.User.RequireUniqueEmail = false;
+                options.Password.RequiredLength = 12;
+            })
+            .AddEntityFrameworkStores<IdpDbContext>();
+
+        // The key ring lives in the database so restarts and replicas can read what others protected.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("Educloud.Idp")
+            .PersistKeysToDbContext<IdpDbContext>();
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Applies migrations when configured (Development), refuses to run on an outdated schema
+    /// otherwise, and applies the research apps from configuration.
+    /// </summary>
+    public static async Task InitializeIdpDatabaseAsync(this WebApplication app, bool migrate)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+        var logger = scope.ServiceProvider.GetRequiredService<ILogger<IdpDbContext>>();
+        var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
+        if (pending.Count > 0)
+        {
+            if (!migrate)
+            {
+                throw new InvalidOperationException(
+                    $"The database schema is {pending.Count} migration(s) behind. Run the IdP with the 'migrate' command first (or set Database:MigrateOnStartup).");
+            }
+
+            LogMigrating(logger, pending.Count);
+            await db.Database.MigrateAsync();
+        }
+
+        await scope.ServiceProvider.GetRequiredService<ClientRegistrar>().ApplyAsync(CancellationToken.None);
+    }
+
+    private static string SqliteConnectionString(string configured, string contentRoot)
+    {
+        var builder = new SqliteConnectionStringBuilder(configured);
+        if (!string.IsNullOrEmpty(builder.DataSource) && builder.DataSource != ":memory:" && !builder.DataSource.StartsWith("file:", StringComparison.Ordinal))
+        {
+            builder.DataSource = Path.GetFullPath(builder.DataSource, contentRoot);
+            Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
+        }
+
+        return builder.ToString();
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Applying {Count} database migration(s)")]
+    private static partial void LogMigrating(ILogger logger, int count);
+
+    /// <summary>
+    /// WAL lets readers run beside the one writer; synchronous=NORMAL is durable in WAL mode except
+    /// for the last commits on power loss; busy_timeout makes a second writer wait instead of failing.
+    /// </summary>
+    private sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}

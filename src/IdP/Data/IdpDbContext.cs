@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace Educloud.Idp.Data;
+
+/// <summary>
+/// The one EF Core model: Identity, OpenIddict's entities, sessions and the Data Protection key ring.
+/// Each database provider derives its own context so that it keeps its own migrations.
+/// </summary>
+public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext<IdpUser>(options), IDataProtectionKeyContext
+{
+    public DbSet<UserSession> Sessions => Set<UserSession>();
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.UseOpenIddict();
+
+        builder.Entity<IdpUser>(user =>
+        {
+            user.Property(u => u.PidHash).HasMaxLength(64);
+            user.HasIndex(u => u.PidHash).IsUnique();
+            user.Property(u => u.DisplayName).HasMaxLength(200);
+        });
+
+        builder.Entity<UserSession>(session =>
+        {
+            session.ToTable("Sessions");
+            session.HasKey(s => s.Id);
+            session.Property(s => s.Id).HasMaxLength(64);
+            session.Property(s => s.UserId).HasMaxLength(450);
+            session.Property(s => s.UpstreamSessionId).HasMaxLength(200);
+            session.Property(s => s.UpstreamAcr).HasMaxLength(100);
+            session.Property(s => s.UpstreamAmr).HasMaxLength(200);
+            session.Property(s => s.ClientIp).HasMaxLength(64);
+            session.HasIndex(s => s.UserId);
+            session.HasIndex(s => s.UpstreamSessionId);
+            session.HasOne<IdpUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+}

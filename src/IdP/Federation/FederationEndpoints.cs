@@ -1,0 +1,102 @@
+using Educloud.Idp.Sessions;
+using Educloud.Idp.Settings;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using OpenIddict.Client.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Educloud.Idp.Federation;
+
+public static partial class FederationEndpoints
+{
+    /// <summary>Starts a login at ID-porten. <paramref name="fresh"/> forces a new login there too (prompt=login).</summary>
+    public static AuthenticationProperties ChallengeProperties(string returnUrl, bool fresh, IdPortenOptions options)
+    {
+        var properties = new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictClientAspNetCoreConstants.Properties.ProviderName] = FederationExtensions.ProviderName,
+        })
+        {
+            RedirectUri = LocalUrl.OrRoot(returnUrl),
+        };
+        properties.Parameters[Parameters.AcrValues] = options.AcrValues;
+        if (fresh)
+        {
+            properties.Parameters[Parameters.Prompt] = PromptValues.Login;
+        }
+
+        return properties;
+    }
+
+    /// <summary>
+    /// The redirection endpoint. OpenIddict has checked state, iss (RFC 9207), the code exchange
+    /// and the id_token (signature, iss, aud, nonce, expiry); what remains is ours: the level of
+    /// assurance and who the person is.
+    /// </summary>
+    public static async Task<IResult> CallbackAsync(
+        HttpContext http,
+        UserDirectory directory,
+        LoginCompletion completion,
+        IOptions<IdPortenOptions> options,
+        ILogger<UserDirectory> logger)
+    {
+        var result = await http.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
+        if (!result.Succeeded || result.Principal is not { } principal)
+        {
+            var error = result.Properties?.Items.TryGetValue(OpenIddictClientAspNetCoreConstants.Properties.Error, out var e) == true ? e : null;
+            LogUpstreamFailed(logger, error ?? "none", result.Failure?.Message ?? "no principal");
+            return Results.Redirect("/error?reason=login");
+        }
+
+        var acr = principal.FindFirst(Claims.AuthenticationContextReference)?.Value;
+        if (!AcrLevels.Satisfies(acr, options.Value.AcrValues))
+        {
+            // ID-porten requires the client to check acr: a lower level must not become a session.
+            LogAcrTooLow(logger, acr ?? "none", options.Value.AcrValues);
+            return Results.Redirect("/account/insufficient-level");
+        }
+
+        var pid = principal.FindFirst("pid")?.Value;
+        if (!PidProtector.IsWellFormed(pid))
+        {
+            LogNoPid(logger);
+            return Results.Redirect("/account/not-registered");
+        }
+
+        var user = await directory.FindOrProvisionAsync(pid!, http.RequestAborted);
+        if (user is null)
+        {
+            LogNotRegistered(logger);
+            return Results.Redirect("/account/not-registered");
+        }
+
+        var upstream = new UpstreamLogin(
+            principal.FindFirst("sid")?.Value,
+            acr!,
+            principal.FindAll(Claims.AuthenticationMethodReference).Select(c => c.Value).ToList());
+        var returnUrl = LocalUrl.OrRoot(result.Properties?.RedirectUri);
+        return await completion.CompleteAsync(http, user, upstream, returnUrl);
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "ID-porten login failed: error {Error}, {Reason}")]
+    private static partial void LogUpstreamFailed(ILogger logger, string error, string reason);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "ID-porten level of assurance {Acr} is below the required {Required}")]
+    private static partial void LogAcrTooLow(ILogger logger, string acr, string required);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "ID-porten login without a national identity number (pid) refused")]
+    private static partial void LogNoPid(ILogger logger);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "ID-porten login of a person not registered here (auto-provisioning off)")]
+    private static partial void LogNotRegistered(ILogger logger);
+}
+
+/// <summary>Open-redirect guard: only paths on this site are followed after login.</summary>
+public static class LocalUrl
+{
+    public static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
+        && !url.Contains('\r', StringComparison.Ordinal) && !url.Contains('\n', StringComparison.Ordinal);
+
+    public static string OrRoot(string? url) => IsLocal(url) ? url! : "/";
+}

@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using Educloud.Idp.Keys;
+using Educloud.Idp.Settings;
+using Educloud.IdPortenSimulator;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Client;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Educloud.Idp.Federation;
+
+public static class FederationExtensions
+{
+    public const string ProviderName = "idporten";
+    public const string SimulatorPath = "/idporten-sim";
+
+    /// <summary>ID-porten as the upstream (OpenIddict client): one registration built from configuration.</summary>
+    public static WebApplicationBuilder AddIdPortenFederation(this WebApplicationBuilder builder)
+    {
+        var idporten = builder.GetValidated(IdPortenOptions.Section, new IdPortenOptionsValidator(builder.Environment));
+        builder.Services.AddScoped<UserDirectory>();
+        builder.Services.AddSingleton<PidProtector>();
+
+        var registration = new OpenIddictClientRegistration
+        {
+            Issuer = new Uri(idporten.Issuer, UriKind.Absolute),
+            ProviderName = ProviderName,
+            ProviderDisplayName = "ID-porten",
+            ClientId = idporten.ClientId,
+            ClientSecret = string.IsNullOrWhiteSpace(idporten.ClientSecret) ? null : idporten.ClientSecret,
+            RedirectUri = new Uri(idporten.RedirectPath.TrimStart('/'), UriKind.Relative),
+        };
+        registration.Scopes.UnionWith(idporten.Scopes.Count > 0 ? idporten.Scopes : [Scopes.OpenId, Scopes.Profile]);
+
+        if (!string.IsNullOrWhiteSpace(idporten.PrivateKeyPath))
+        {
+            // private_key_jwt (Digdir's recommendation): the IdP proves itself with a signed assertion.
+            registration.SigningCredentials.Add(LoadClientKey(idporten.PrivateKeyPath, idporten.PrivateKeyId));
+        }
+
+        builder.Services.AddOpenIddict().AddClient(options =>
+        {
+            options.AllowAuthorizationCodeFlow();
+            options.SetRedirectionEndpointUris(idporten.RedirectPath.TrimStart('/'));
+            options.AddRegistration(registration);
+
+            var aspNetCore = options.UseAspNetCore().EnableRedirectionEndpointPassthrough();
+            if (builder.Environment.IsDevelopment())
+            {
+                aspNetCore.DisableTransportSecurityRequirement();
+            }
+
+            options.UseSystemNetHttp().SetProductInformation(typeof(FederationExtensions).Assembly);
+        });
+
+        builder.Services.AddOptions<OpenIddictClientOptions>().Configure<KeyMaterial>((options, keys) =>
+        {
+            // The client's state tokens are protected with the same keys as the server's tokens.
+            options.SigningCredentials.Add(new SigningCredentials(keys.SigningKeys[0], keys.SigningKeys[0] is ECDsaSecurityKey ? SecurityAlgorithms.EcdsaSha256 : SecurityAlgorithms.RsaSha256));
+            options.EncryptionCredentials.Add(new EncryptingCredentials(keys.EncryptionKey, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));
+        });
+
+        if (idporten.UseSimulator)
+        {
+            // Development only (the options validator refuses it elsewhere): the simulator is served
+            // by this same process, and knows the IdP as its one client.
+            var redirect = new Uri(new Uri(idporten.Issuer), idporten.RedirectPath).AbsoluteUri;
+            builder.Services.AddIdPortenSimulator(simulator =>
+            {
+                var client = new SimulatedClient { ClientId = idporten.ClientId, ClientSecret = idporten.ClientSecret };
+                client.RedirectUris.Add(redirect);
+                simulator.Clients.Add(client);
+            });
+        }
+
+        return builder;
+    }
+
+    public static WebApplication MapIdPortenFederation(this WebApplication app)
+    {
+        var idporten = app.Configuration.GetSection(IdPortenOptions.Section).Get<IdPortenOptions>() ?? new IdPortenOptions();
+        app.MapMethods(idporten.RedirectPath, [HttpMethods.Get, HttpMethods.Post], FederationEndpoints.CallbackAsync).DisableAntiforgery();
+        if (idporten.UseSimulator && app.Environment.IsDevelopment())
+        {
+            app.MapIdPortenSimulator(SimulatorPath);
+        }
+
+        return app;
+    }
+
+    private static SigningCredentials LoadClientKey(string path, string? keyId)
+    {
+        var pem = File.ReadAllText(path);
+        try
+        {
+            var ec = ECDsa.Create();
+            ec.ImportFromPem(pem);
+            return new SigningCredentials(new ECDsaSecurityKey(ec) { KeyId = keyId }, SecurityAlgorithms.EcdsaSha256);
+        }
+        catch (ArgumentException)
+        {
+            var rsa = RSA.Create();
+            rsa.ImportFromPem(pem);
+            return new SigningCredentials(new RsaSecurityKey(rsa) { KeyId = keyId }, SecurityAlgorithms.RsaSha256);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using System.Security.Cryptography;
+using Educloud.Idp.Settings;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Educloud.Idp.Keys;
+
+/// <summary>
+/// The keys the IdP signs and encrypts with, and the key of the pid lookup hash. Outside
+/// Development they come only from files named in configuration; in Development they are made
+/// once and kept under Keys:DevelopmentKeysDirectory so tokens survive a restart.
+/// </summary>
+public sealed class KeyMaterial
+{
+    private KeyMaterial(IReadOnlyList<AsymmetricSecurityKey> signingKeys, SymmetricSecurityKey encryptionKey, byte[] pidLookupKey)
+    {
+        SigningKeys = signingKeys;
+        EncryptionKey = encryptionKey;
+        PidLookupKey = pidLookupKey;
+    }
+
+    /// <summary>The first key signs; the rest are published in the JWKS for rotation.</summary>
+    public IReadOnlyList<AsymmetricSecurityKey> SigningKeys { get; }
+
+    public SymmetricSecurityKey EncryptionKey { get; }
+
+    public byte[] PidLookupKey { get; }
+
+    public static KeyMaterial Load(KeysOptions keys, UsersOptions users, IHostEnvironment environment)
+    {
+        var devDirectory = Path.GetFullPath(keys.DevelopmentKeysDirectory, environment.ContentRootPath);
+
+        var signingPaths = keys.SigningKeyPaths.Count > 0
+            ? keys.SigningKeyPaths
+            : DevelopmentOnly<List<string>>(environment, () =>
+            [
+                EnsureFile(Path.Combine(devDirectory, "signing-es256.pem"), () => ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem()),
+                // OpenID Connect Discovery 1.0 asks that RS256 be offered; ES256 (first) is what signs.
+                EnsureFile(Path.Combine(devDirectory, "signing-rs256.pem"), () => RSA.Create(2048).ExportRSAPrivateKeyPem()),
+            ]);
+
+        var encryptionPath = keys.EncryptionKeyPath
+            ?? DevelopmentOnly(environment, () => EnsureFile(Path.Combine(devDirectory, "encryption.key"), NewSecret));
+        var pidPath = users.PidLookupKeyPath
+            ?? DevelopmentOnly(environment, () => EnsureFile(Path.Combine(devDirectory, "pid-lookup.key"), NewSecret));
+
+        return new KeyMaterial(
+            signingPaths.Select(LoadSigningKey).ToList(),
+            new SymmetricSecurityKey(ReadSecret(encryptionPath, "Keys:EncryptionKeyPath", exactBytes: 32)),
+            ReadSecret(pidPath, "Users:PidLookupKeyPath", exactBytes: null));
+    }
+
+    private static T DevelopmentOnly<T>(IHostEnvironment environment, Func<T> create) =>
+        environment.IsDevelopment()
+            ? create()
+            : throw new InvalidOperationException("Development keys are refused outside Development: set Keys:SigningKeyPaths, Keys:EncryptionKeyPath and Users:PidLookupKeyPath.");
+
+    private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    private static string EnsureFile(string path, Func<string> create)
+    {
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            try
+            {
+                using var writer = new StreamWriter(path, options);
+                writer.Write(create());
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process (a test host, a second replica) made it first; use theirs.
+            }
+        }
+
+        return path;
+    }
+
+    private static byte[] ReadSecret(string path, string key, int? exactBytes)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(File.ReadAllText(path).Trim());
+        }
+        catch (FormatException)
+        {
+            throw new InvalidOperationException($"{key}: '{path}' must hold base64 text.");
+        }
+
+        if (exactBytes is { } n ? bytes.Length != n : bytes.Length < 32)
+        {
+            throw new InvalidOperationException($"{key}: '{path}' must hold {(exactBytes is null ? "at least 32" : exactBytes.ToString())} random bytes, base64 encoded.");
+        }
+
+        return bytes;
+    }
+
+    private static AsymmetricSecurityKey LoadSigningKey(string path)
+    {
+        var pem = File.ReadAllText(path);
+        AsymmetricSecurityKey key;
+        if (pem.Contains("EC PRIVATE KEY", StringComparison.Ordinal) || TryImportEc(pem, out _))
+        {
+            var ec = ECDsa.Create();
+            ec.ImportFromPem(pem);
+            if (ec.KeySize != 256)
+            {
+                throw new InvalidOperationException($"Keys:SigningKeyPaths: '{path}' must be a P-256 key (ES256).");
+            }
+
+            key = new ECDsaSecurityKey(ec);
+        }
+        else
+        {
+            var rsa = RSA.Create();
+            try
+            {
+                rsa.ImportFromPem(pem);
+            }
+            catch (ArgumentException)
+            {
+                throw new InvalidOperationException($"Keys:SigningKeyPaths: '{path}' is not a PEM EC or RSA private key.");
+            }
+
+            if (rsa.KeySize < 2048)
+            {
+                throw new InvalidOperationException($"Keys:SigningKeyPaths: '{path}' must be an RSA key of at least 2048 bits.");
+            }
+
+            key = new RsaSecurityKey(rsa);
+        }
+
+        // A stable key id (RFC 7638 thumbprint) lets relying parties cache the JWKS across restarts.
+        key.KeyId = Base64UrlEncoder.Encode(JsonWebKeyConverter.ConvertFromSecurityKey(key).ComputeJwkThumbprint());
+        return key;
+    }
+
+    private static bool TryImportEc(string pem, out ECDsa? ec)
+    {
+        ec = ECDsa.Create();
+        try
+        {
+            ec.ImportFromPem(pem);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            ec.Dispose();
+            ec = null;
+            return false;
+        }
+        catch (CryptographicException)
+        {
+            ec.Dispose();
+            ec = null;
+            return false;
+        }
+    }
+}

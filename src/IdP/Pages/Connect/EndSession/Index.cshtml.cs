@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+using Educloud.Idp.Sessions;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Educloud.Idp.Pages.Connect.EndSession;
+
+/// <summary>
+/// RP-initiated logout. OpenIddict has validated post_logout_redirect_uri (it must be registered)
+/// and the id_token_hint. Without a hint naming the logged-in user, we ask first: a third party
+/// must not be able to log the user out (ASVS 5 10.6.2).
+/// </summary>
+[AllowAnonymous]
+public sealed class EndSessionModel(SessionService sessions) : PageModel
+{
+    public IReadOnlyList<(string Name, string Value)> Parameters { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        var request = HttpContext.GetOpenIddictServerRequest();
+        if (request is null)
+        {
+            return BadRequest();
+        }
+
+        var current = SessionFacts.From((await HttpContext.AuthenticateAsync(SessionDefaults.Scheme)).Principal ?? new());
+        var hint = (await HttpContext.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
+        if (current is null || hint?.GetClaim(Claims.Subject) == current.UserId)
+        {
+            return await LogOutAsync();
+        }
+
+        Parameters = request.GetParameters()
+            .SelectMany(p => ((ImmutableArray<string?>?)p.Value ?? []).Select(v => (p.Key, v ?? "")))
+            .ToList();
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostAsync() => LogOutAsync();
+
+    private async Task<IActionResult> LogOutAsync()
+    {
+        await sessions.EndCurrentAsync(HttpContext);
+        return SignOut(new AuthenticationProperties { RedirectUri = "/" }, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+}

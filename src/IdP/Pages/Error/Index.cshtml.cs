@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Educloud.Idp.Pages.Error;
+
+/// <summary>
+/// The one error page: protocol errors OpenIddict cannot send back to an app (an unknown client or
+/// redirect URI must never be redirected to), failed logins (one generic message; the reason is
+/// in the log) and unexpected errors (never a stack trace).
+/// </summary>
+[AllowAnonymous]
+[IgnoreAntiforgeryToken]
+[ResponseCache(NoStore = true, Location = ResponseCacheLocation.None)]
+public sealed class ErrorModel : PageModel
+{
+    public string Heading { get; private set; } = "Something went wrong";
+
+    public string Message { get; private set; } = "Please try again. If it keeps happening, contact Educloud Research support.";
+
+    public string? Error { get; private set; }
+
+    public string? Description { get; private set; }
+
+    public void OnGet(int? status, string? reason) => Describe(status, reason);
+
+    public void OnPost(int? status, string? reason) => Describe(status, reason);
+
+    private void Describe(int? status, string? reason)
+    {
+        if (HttpContext.GetOpenIddictServerResponse() is { Error: not null } response)
+        {
+            Heading = "The app sent an invalid login request";
+            Message = "The app that sent you here made a request Educloud Research cannot accept. Contact the app's support.";
+            Error = response.Error;
+            Description = response.ErrorDescription;
+            return;
+        }
+
+        if (reason == "login")
+        {
+            Heading = "Login failed";
+            Message = "We could not log you in. Please try again.";
+        }
+        else if (status == StatusCodes.Status404NotFound)
+        {
+            Heading = "Page not found";
+            Message = "There is no page at this address.";
+        }
+        else if (status is >= 400 and < 500)
+        {
+            Heading = "The request could not be handled";
+            Message = "The request was not valid. Please start again from the app you came from.";
+        }
+
+        if (status is >= 400 and < 600 && Response.StatusCode == StatusCodes.Status200OK)
+        {
+            Response.StatusCode = status.Value;
+        }
+    }
+}

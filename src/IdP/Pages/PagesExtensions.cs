@@ -1,0 +1,47 @@
+using Educloud.Idp.Hosting;
+using Microsoft.AspNetCore.HttpOverrides;
+
+namespace Educloud.Idp.Pages;
+
+public static class PagesExtensions
+{
+    public static WebApplicationBuilder AddIdpPages(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRazorPages(options =>
+        {
+            // Every page needs a session unless it says otherwise ([AllowAnonymous]).
+            options.Conventions.AuthorizeFolder("/");
+        });
+        builder.Services.AddAuthorization();
+        builder.Services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "__Host-educloud-af";
+            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+        });
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+        });
+        return builder;
+    }
+
+    public static WebApplication UseIdpPipeline(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler("/error");
+        app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+        app.UseIdpSecurityHeaders();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static WebApplication MapIdpPages(this WebApplication app)
+    {
+        app.MapRazorPages();
+        return app;
+    }
+}

@@ -1,0 +1,40 @@
+using Educloud.Idp.Connect;
+using Educloud.Idp.Data;
+using Educloud.Idp.Federation;
+using Educloud.Idp.Hosting;
+using Educloud.Idp.Keys;
+using Educloud.Idp.Pages;
+using Educloud.Idp.Sessions;
+using Educloud.Idp.Settings;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddIdpSettings()
+       .AddIdpKeys()
+       .AddIdpData()
+       .AddIdpSessions()
+       .AddIdpOidcServer()
+       .AddIdPortenFederation()
+       .AddIdpPages()
+       .AddIdpOperations();
+
+var app = builder.Build();
+
+// `Educloud.Idp migrate` applies database migrations and exits (how Production upgrades).
+var migrateOnly = args.Contains("migrate");
+await app.InitializeIdpDatabaseAsync(migrate: migrateOnly || app.Configuration.GetValue<bool>("Database:MigrateOnStartup"));
+if (migrateOnly)
+{
+    return;
+}
+
+app.UseIdpPipeline();
+app.MapIdpConnect();
+app.MapIdPortenFederation();
+app.MapIdpPages();
+app.MapIdpOperations();
+
+await app.RunAsync();
+
+/// <summary>The entry point, visible to the in-process tests (WebApplicationFactory).</summary>
+public partial class Program;

@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using Educloud.Idp.Data;
+using Educloud.Idp.Settings;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Educloud.Idp.Sessions;
+
+/// <summary>Upstream facts kept with our session (ID-porten's sid, acr and amr).</summary>
+public sealed record UpstreamLogin(string? SessionId, string Acr, IReadOnlyList<string> Amr);
+
+/// <summary>
+/// Starts and ends IdP sessions. A session is a database row plus a cookie pointing at it: the
+/// row decides, so ending it (logout, support, revoked factor) takes effect at once everywhere.
+/// </summary>
+public sealed partial class SessionService(
+    IdpDbContext db,
+    TimeProvider time,
+    IOptions<IdpSessionOptions> options,
+    ILogger<SessionService> logger)
+{
+    public async Task SignInAsync(HttpContext http, IdpUser user, UpstreamLogin upstream, IReadOnlyList<string> amr, string acr)
+    {
+        // A new session id on every authentication (ASVS 5 7.2.4): never reuse an old session.
+        await EndCurrentAsync(http);
+
+        var now = time.GetUtcNow();
+        var session = new UserSession
+        {
+            Id = Base64Url(RandomNumberGenerator.GetBytes(24)),
+            UserId = user.Id,
+            CreatedAt = now,
+            ExpiresAt = now + options.Value.AbsoluteTimeout,
+            UpstreamSessionId = upstream.SessionId,
+            UpstreamAcr = upstream.Acr,
+            UpstreamAmr = string.Join(' ', upstream.Amr),
+            ClientIp = http.Connection.RemoteIpAddress?.ToString(),
+        };
+        db.Sessions.Add(session);
+        user.LastLoginAt = now;
+        await db.SaveChangesAsync(http.RequestAborted);
+
+        var facts = new SessionFacts(session.Id, user.Id, now, acr, amr);
+        await http.SignInAsync(SessionDefaults.Scheme, facts.ToPrincipal(), new AuthenticationProperties
+        {
+            IssuedUtc = now,
+            ExpiresUtc = session.ExpiresAt,
+            IsPersistent = false,
+        });
+        LogSessionStarted(logger, user.Id, session.Id);
+    }
+
+    public async Task EndCurrentAsync(HttpContext http)
+    {
+        var result = await http.AuthenticateAsync(SessionDefaults.Scheme);
+        if (result.Principal is { } principal && SessionFacts.From(principal) is { } facts)
+        {
+            await EndAsync(facts.SessionId, http.RequestAborted);
+            LogSessionEnded(logger, facts.UserId, facts.SessionId);
+        }
+
+        await http.SignOutAsync(SessionDefaults.Scheme);
+    }
+
+    public async Task EndAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await db.Sessions.Where(s => s.Id == sessionId && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), cancellationToken);
+    }
+
+    /// <summary>Cookie validation: the cookie is only as good as its session row.</summary>
+    internal static async Task ValidateAsync(CookieValidatePrincipalContext context)
+    {
+        var facts = context.Principal is null ? null : SessionFacts.From(context.Principal);
+        var services = context.HttpContext.RequestServices;
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var valid = false;
+        if (facts is not null)
+        {
+            var db = services.GetRequiredService<IdpDbContext>();
+            valid = await db.Sessions.AsNoTracking().AnyAsync(
+                s => s.Id == facts.SessionId && s.UserId == facts.UserId && s.EndedAt == null && s.ExpiresAt > now,
+                context.HttpContext.RequestAborted);
+        }
+
+        if (!valid)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(SessionDefaults.Scheme);
+        }
+    }
+
+    private static string Base64Url(byte[] bytes) => Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(bytes);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Session {SessionId} started for user {UserId}")]
+    private static partial void LogSessionStarted(ILogger logger, string userId, string sessionId);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Session {SessionId} ended for user {UserId}")]
+    private static partial void LogSessionEnded(ILogger logger, string userId, string sessionId);
+}

@@ -1,0 +1,29 @@
+namespace Educloud.Idp.Settings;
+
+/// <summary>A research app registered from configuration (section <c>Clients</c>, a list).</summary>
+public sealed class ClientSettings
+{
+    public string ClientId { get; set; } = "";
+
+    public string DisplayName { get; set; } = "";
+
+    /// <summary>Absent for a public client (a SPA or native app). Stored hashed.</summary>
+    public string? ClientSecret { get; set; }
+
+    public List<string> RedirectUris { get; set; } = [];
+
+    public List<string> PostLogoutRedirectUris { get; set; } = [];
+
+    /// <summary>Scopes the app may ask for: openid, profile, email, offline_access, and pid only where allowed.</summary>
+    public List<string> Scopes { get; set; } = [];
+
+    /// <summary>A machine client that may use the client_credentials grant (confidential clients only).</summary>
+    public bool AllowClientCredentials { get; set; }
+}
+
+public sealed class ClientsOptions
+{
+    public const string Section = "Clients";
+
+    public List<ClientSettings> Clients { get; set; } = [];
+}

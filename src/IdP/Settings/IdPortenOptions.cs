@@ -1,0 +1,49 @@
+namespace Educloud.Idp.Settings;
+
+public sealed class IdPortenOptions
+{
+    public const string Section = "IdPorten";
+
+    /// <summary>ID-porten's issuer, e.g. https://test.idporten.no. With UseSimulator it is the simulator's.</summary>
+    public string Issuer { get; set; } = "";
+
+    public string ClientId { get; set; } = "";
+
+    /// <summary>Client secret (client_secret_basic). Leave empty when PrivateKeyPath is set.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>PEM file with the private key for private_key_jwt (recommended by Digdir).</summary>
+    public string? PrivateKeyPath { get; set; }
+
+    /// <summary>Key id of the private key as registered at Digdir (the kid header of client assertions).</summary>
+    public string? PrivateKeyId { get; set; }
+
+    public List<string> Scopes { get; set; } = [];
+
+    /// <summary>The lowest level of assurance accepted; also sent as acr_values.</summary>
+    public string AcrValues { get; set; } = AcrLevels.Substantial;
+
+    /// <summary>Create a user on the first ID-porten login. When off, unknown people see "you are not registered".</summary>
+    public bool AutoProvisionUsers { get; set; } = true;
+
+    /// <summary>Serve the built-in ID-porten simulator at /idporten-sim (Development only; refused in Production).</summary>
+    public bool UseSimulator { get; set; }
+
+    /// <summary>Path of our redirection endpoint (registered at Digdir as {origin}{path}).</summary>
+    public string RedirectPath { get; set; } = "/federation/idporten/callback";
+}
+
+/// <summary>ID-porten's levels of assurance, lowest first.</summary>
+public static class AcrLevels
+{
+    public const string Substantial = "idporten-loa-substantial";
+    public const string High = "idporten-loa-high";
+
+    private static readonly string[] Ordered = [Substantial, High];
+
+    public static bool IsKnown(string? acr) => acr is not null && Array.IndexOf(Ordered, acr) >= 0;
+
+    /// <summary>True when <paramref name="given"/> is a known level at least as high as <paramref name="required"/>.</summary>
+    public static bool Satisfies(string? given, string required) =>
+        given is not null && Array.IndexOf(Ordered, given) is var g && g >= 0 && g >= Array.IndexOf(Ordered, required);
+}

@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Educloud.Idp.Tests.Infrastructure;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Educloud.Idp.Tests.Connect;
+
+/// <summary>The spine of the product, end to end in-process: app → IdP → ID-porten (simulator) → IdP → app.</summary>
+public sealed class LoginFlowTests(IdpFixture fixture) : IClassFixture<IdpFixture>
+{
+    private IdpHost Idp => fixture.Idp;
+
+    [Fact]
+    public async Task AppLogin_ThroughIdPorten_GivesVerifiableTokensAndUserInfo()
+    {
+        await using var app = await RelyingParty.StartAsync(Idp);
+        var browser = Idp.NewBrowser(app);
+
+        var login = await browser.GetAsync(IdpHost.AppOrigin + "/protected");
+        var result = await Flows.LogInAtIdPortenAsync(browser, login, pid: "02829012345");
+
+        result.Status.Should().Be(HttpStatusCode.OK, result.Body);
+        result.Address.AbsoluteUri.Should().Be(IdpHost.AppOrigin + "/protected");
+        var json = JsonDocument.Parse(result.Body).RootElement;
+        var idToken = json.GetProperty("id_token").GetString()!;
+        var accessToken = json.GetProperty("access_token").GetString()!;
+        json.GetProperty("refresh_token").GetString().Should().NotBeNullOrEmpty();
+
+        var keys = await JwksAsync();
+        var validated = await new JsonWebTokenHandler().ValidateTokenAsync(idToken, new TokenValidationParameters
+        {
+            ValidIssuer = IdpHost.Origin + "/",
+            ValidAudience = IdpHost.AppClientId,
+            IssuerSigningKeys = keys,
+        });
+        validated.IsValid.Should().BeTrue(validated.Exception?.ToString());
+        var claims = validated.Claims;
+        claims["sub"].Should().NotBe("02829012345", "apps get a stable internal id, never the pid");
+        Guid.TryParse((string)claims["sub"], out _).Should().BeTrue();
+        claims.Should().ContainKey("name");
+        claims.Should().ContainKey("auth_time");
+        claims["acr"].Should().Be(Flows.Substantial);
+        claims.Should().ContainKey("amr");
+        claims.Should().NotContainKey("pid", "this app is not allowed the pid scope");
+
+        // Access tokens are JWTs a resource server validates from the JWKS alone.
+        var access = await new JsonWebTokenHandler().ValidateTokenAsync(accessToken, new TokenValidationParameters
+        {
+            ValidIssuer = IdpHost.Origin + "/",
+            ValidateAudience = false,
+            IssuerSigningKeys = keys,
+        });
+        access.IsValid.Should().BeTrue(access.Exception?.ToString());
+
+        using var backchannel = Idp.NewBackchannel();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/connect/userinfo");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        using var userinfo = await backchannel.SendAsync(request);
+        userinfo.StatusCode.Should().Be(HttpStatusCode.OK);
+        var info = JsonDocument.Parse(await userinfo.Content.ReadAsStringAsync()).RootElement;
+        info.GetProperty("sub").GetString().Should().Be((string)claims["sub"]);
+    }
+
+    [Fact]
+    public async Task SecondLogin_WithIdpSession_DoesNotAskIdPortenAgain()
+    {
+        var browser = await fixture.LoggedInBrowserAsync();
+
+        var page = await browser.GetAsync(Flows.AuthorizeUrl());
+
+        page.Address.AbsolutePath.Should().Be("/connect/authorize", "no login page and no ID-porten on the way");
+        Flows.RedirectParameters(browser).Should().ContainKey("code");
+    }
+
+    [Fact]
+    public async Task RefreshToken_Rotates_AndReuseRevokesTheNewOne()
+    {
+        var (_, tokens) = await fixture.LogInWithCodeAsync();
+        using var backchannel = Idp.NewBackchannel();
+        var first = tokens.GetProperty("refresh_token").GetString()!;
+
+        var (status, rotated) = await Flows.RefreshAsync(backchannel, first);
+        status.Should().Be(200, rotated.ToString());
+        var second = rotated.GetProperty("refresh_token").GetString()!;
+        second.Should().NotBe(first);
+
+        var (reuseStatus, reuse) = await Flows.RefreshAsync(backchannel, first);
+        reuseStatus.Should().Be(400);
+        reuse.GetProperty("error").GetString().Should().Be("invalid_grant");
+
+        var (afterStatus, after) = await Flows.RefreshAsync(backchannel, second);
+        afterStatus.Should().Be(400, "reusing a refresh token revokes its whole family (RFC 9700 4.14.2)");
+        after.GetProperty("error").GetString().Should().Be("invalid_grant");
+    }
+
+    [Fact]
+    public async Task CodeReuse_FailsWithInvalidGrant_AndRevokesWhatTheFirstRedemptionIssued()
+    {
+        var browser = await fixture.LoggedInBrowserAsync();
+        var pkce = Pkce.New();
+        await browser.GetAsync(Flows.AuthorizeUrl(pkce: pkce));
+        var code = Flows.RedirectParameters(browser)["code"];
+        using var backchannel = Idp.NewBackchannel();
+
+        var (status, first) = await Flows.RedeemCodeAsync(backchannel, code, pkce);
+        status.Should().Be(200, first.ToString());
+
+        var (reuseStatus, reuse) = await Flows.RedeemCodeAsync(backchannel, code, pkce);
+        reuseStatus.Should().Be(400);
+        reuse.GetProperty("error").GetString().Should().Be("invalid_grant");
+
+        var (refreshStatus, _) = await Flows.RefreshAsync(backchannel, first.GetProperty("refresh_token").GetString()!);
+        refreshStatus.Should().Be(400, "the refresh token from the first redemption must be revoked");
+        (await IntrospectAsync(backchannel, first.GetProperty("access_token").GetString()!)).GetProperty("active").GetBoolean()
+            .Should().BeFalse("the access token from the first redemption must be revoked (OIDF oidcc-codereuse)");
+    }
+
+    [Fact]
+    public async Task Discovery_AdvertisesWhatAppsNeed()
+    {
+        using var backchannel = Idp.NewBackchannel();
+        var doc = JsonDocument.Parse(await backchannel.GetStringAsync("/.well-known/openid-configuration")).RootElement;
+
+        doc.GetProperty("issuer").GetString().Should().Be(IdpHost.Origin + "/");
+        doc.GetProperty("code_challenge_methods_supported").EnumerateArray().Select(e => e.GetString()).Should().Equal("S256");
+        doc.GetProperty("response_types_supported").EnumerateArray().Select(e => e.GetString()).Should().Equal("code");
+        doc.GetProperty("grant_types_supported").EnumerateArray().Select(e => e.GetString()).Should()
+            .BeEquivalentTo("authorization_code", "refresh_token", "client_credentials");
+        doc.GetProperty("authorization_response_iss_parameter_supported").GetBoolean().Should().BeTrue();
+        doc.TryGetProperty("pushed_authorization_request_endpoint", out _).Should().BeTrue();
+        doc.TryGetProperty("end_session_endpoint", out _).Should().BeTrue();
+        doc.TryGetProperty("introspection_endpoint", out _).Should().BeTrue();
+        doc.TryGetProperty("revocation_endpoint", out _).Should().BeTrue();
+        doc.GetProperty("scopes_supported").EnumerateArray().Select(e => e.GetString()).Should()
+            .Contain(["openid", "profile", "email", "offline_access", "pid"]);
+        doc.GetProperty("id_token_signing_alg_values_supported").EnumerateArray().Select(e => e.GetString()).Should().Contain("RS256");
+    }
+
+    [Fact]
+    public async Task ClientCredentials_GivesAnAccessTokenForTheMachineClient()
+    {
+        using var backchannel = Idp.NewBackchannel();
+        var (status, body) = await Flows.TokenAsync(backchannel, new Dictionary<string, string> { ["grant_type"] = "client_credentials" },
+            IdpHost.MachineClientId, IdpHost.MachineSecret);
+
+        status.Should().Be(200, body.ToString());
+        var token = new JsonWebToken(body.GetProperty("access_token").GetString());
+        token.Subject.Should().Be(IdpHost.MachineClientId);
+        body.TryGetProperty("refresh_token", out _).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task PidScope_ForAnAppAllowedIt_PutsThePidInTheIdToken()
+    {
+        var browser = await fixture.LoggedInBrowserAsync(pid: "03838712345");
+        var pkce = Pkce.New();
+        await browser.GetAsync(Flows.AuthorizeUrl(clientId: IdpHost.PidAppClientId, redirectUri: IdpHost.AppOrigin + "/pid/callback", scope: "openid pid", pkce: pkce));
+        using var backchannel = Idp.NewBackchannel();
+
+        var (status, tokens) = await Flows.RedeemCodeAsync(backchannel, Flows.RedirectParameters(browser)["code"], pkce,
+            IdpHost.PidAppClientId, IdpHost.AppSecret, IdpHost.AppOrigin + "/pid/callback");
+
+        status.Should().Be(200, tokens.ToString());
+        new JsonWebToken(tokens.GetProperty("id_token").GetString()).GetClaim("pid").Value.Should().Be("03838712345");
+    }
+
+    [Fact]
+    public async Task PidScope_ForAnAppNotAllowedIt_IsRefused()
+    {
+        var browser = await fixture.LoggedInBrowserAsync();
+        var page = await browser.GetAsync(Flows.AuthorizeUrl(scope: "openid pid"));
+
+        // OpenIddict answers an unpermitted scope with an error page, not a redirect with a code.
+        page.Status.Should().Be(HttpStatusCode.BadRequest);
+        page.Body.Should().Contain("not allowed to use the specified scope");
+        browser.LeftTo.Should().BeNull();
+    }
+
+    private async Task<IList<SecurityKey>> JwksAsync()
+    {
+        using var backchannel = Idp.NewBackchannel();
+        var json = await backchannel.GetStringAsync("/.well-known/jwks");
+        return new JsonWebKeySet(json).GetSigningKeys();
+    }
+
+    private static async Task<JsonElement> IntrospectAsync(HttpClient backchannel, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/introspect")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{IdpHost.AppClientId}:{IdpHost.AppSecret}")));
+        using var response = await backchannel.SendAsync(request);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+}

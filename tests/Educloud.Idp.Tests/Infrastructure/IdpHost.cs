@@ -1,0 +1,149 @@
+using Educloud.IdPortenSimulator;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Educloud.Idp.Tests.Infrastructure;
+
+/// <summary>
+/// The real IdP in-process (TestServer), on its embedded default: a SQLite file in a temp folder,
+/// development keys, and the built-in ID-porten simulator that OpenIddict's client reaches over
+/// its own HTTP client (routed into this TestServer).
+/// </summary>
+public sealed class IdpHost : WebApplicationFactory<Program>
+{
+    public const string Origin = "https://localhost";
+    public const string AppOrigin = "https://app.test";
+    public const string AppClientId = "test-app";
+    public const string AppSecret = "DEVELOPMENT-ONLY-test-app-secret-0123456789";
+    public const string PublicClientId = "test-spa";
+    public const string MachineClientId = "test-machine";
+    public const string MachineSecret = "DEVELOPMENT-ONLY-test-machine-secret-012345";
+    public const string PidAppClientId = "test-pid-app";
+
+    private readonly Dictionary<string, string?> settings;
+
+    public IdpHost(IDictionary<string, string?>? overrides = null)
+    {
+        DataDirectory = Path.Combine(Path.GetTempPath(), "educloud-idp-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(DataDirectory);
+        settings = new Dictionary<string, string?>
+        {
+            ["Database:ConnectionString"] = $"Data Source={Path.Combine(DataDirectory, "idp.db")}",
+            ["Database:MigrateOnStartup"] = "true",
+            ["Keys:DevelopmentKeysDirectory"] = Path.Combine(DataDirectory, "keys"),
+            ["IdPorten:Issuer"] = Origin + "/idporten-sim",
+            ["IdPorten:ClientId"] = "educloud-idp",
+            ["IdPorten:ClientSecret"] = "DEVELOPMENT-ONLY-idporten-simulator-secret",
+            ["IdPorten:UseSimulator"] = "true",
+            ["Clients:0:ClientId"] = AppClientId,
+            ["Clients:0:DisplayName"] = "Test research app",
+            ["Clients:0:ClientSecret"] = AppSecret,
+            ["Clients:0:RedirectUris:0"] = AppOrigin + "/signin-oidc",
+            ["Clients:0:PostLogoutRedirectUris:0"] = AppOrigin + "/signout-callback-oidc",
+            ["Clients:0:Scopes:0"] = "openid",
+            ["Clients:0:Scopes:1"] = "profile",
+            ["Clients:0:Scopes:2"] = "email",
+            ["Clients:0:Scopes:3"] = "offline_access",
+            ["Clients:1:ClientId"] = PublicClientId,
+            ["Clients:1:DisplayName"] = "Test single-page app",
+            ["Clients:1:RedirectUris:0"] = AppOrigin + "/spa/callback",
+            ["Clients:1:Scopes:0"] = "openid",
+            ["Clients:1:Scopes:1"] = "profile",
+            ["Clients:2:ClientId"] = MachineClientId,
+            ["Clients:2:DisplayName"] = "Test machine client",
+            ["Clients:2:ClientSecret"] = MachineSecret,
+            ["Clients:2:AllowClientCredentials"] = "true",
+            ["Clients:3:ClientId"] = PidAppClientId,
+            ["Clients:3:DisplayName"] = "Test app allowed the pid",
+            ["Clients:3:ClientSecret"] = AppSecret,
+            ["Clients:3:RedirectUris:0"] = AppOrigin + "/pid/callback",
+            ["Clients:3:Scopes:0"] = "openid",
+            ["Clients:3:Scopes:1"] = "pid",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    public IdPortenSimulatorFaults Faults => Services.GetRequiredService<IdPortenSimulatorFaults>();
+
+    /// <summary>A browser that keeps cookies and can reach this IdP (and, if given, an app host).</summary>
+    public TestBrowser NewBrowser(RelyingParty? app = null)
+    {
+        var browser = new TestBrowser();
+        browser.AddHost(new Uri(Origin).Host, Server.CreateHandler());
+        if (app is not null)
+        {
+            browser.AddHost(new Uri(AppOrigin).Host, app.Handler);
+        }
+
+        return browser;
+    }
+
+    public HttpClient NewBackchannel() => new(Server.CreateHandler()) { BaseAddress = new Uri(Origin) };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        builder.ConfigureTestServices(services =>
+        {
+            // OpenIddict's client calls ID-porten (here: the simulator in this same host) with its
+            // own named HttpClients; send those calls into the TestServer instead of the network.
+            services.AddSingleton<IPostConfigureOptions<HttpClientFactoryOptions>>(
+                new RouteOpenIddictClientToTestServer(() => Server.CreateHandler()));
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: the temp folder is cleaned by the OS otherwise.
+            }
+        }
+    }
+
+    private sealed class RouteOpenIddictClientToTestServer(Func<HttpMessageHandler> server) : IPostConfigureOptions<HttpClientFactoryOptions>
+    {
+        public void PostConfigure(string? name, HttpClientFactoryOptions options)
+        {
+            if (name is not null && name.StartsWith("OpenIddict.Client.SystemNetHttp", StringComparison.Ordinal))
+            {
+                options.HttpMessageHandlerBuilderActions.Add(builder => builder.AdditionalHandlers.Add(new ForwardingHandler(server)));
+            }
+        }
+    }
+
+    private sealed class ForwardingHandler(Func<HttpMessageHandler> server) : DelegatingHandler
+    {
+        private readonly Lazy<HttpMessageInvoker> invoker = new(() => new HttpMessageInvoker(server()));
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            invoker.Value.SendAsync(request, cancellationToken);
+    }
+}

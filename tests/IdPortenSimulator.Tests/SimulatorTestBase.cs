@@ -1,0 +1,68 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Educloud.IdPortenSimulator.Tests;
+
+/// <summary>A fresh simulator host per test, so faults, time and stores never leak between tests.</summary>
+public abstract class SimulatorTestBase : IAsyncLifetime
+{
+    private SimulatorHost? host;
+
+    protected SimulatorHost Host => host ?? throw new InvalidOperationException("The host is not started.");
+
+    protected HttpClient Client => Host.Client;
+
+    public async Task InitializeAsync() => host = await SimulatorHost.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    /// <summary>Validates an id_token the way a relying party would, with keys from /jwks.</summary>
+    protected async Task<JsonWebToken> ValidateIdTokenAsync(string idToken, string audience = SimulatorHost.ClientId, string issuer = SimulatorHost.Issuer)
+    {
+        var jwks = new JsonWebKeySet(await Client.GetStringAsync("/idporten-sim/jwks"));
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(idToken, new TokenValidationParameters
+        {
+            ValidIssuer = issuer,
+            ValidAudience = audience,
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            // Tokens are stamped with the fake clock; exp and iat are asserted explicitly instead.
+            ValidateLifetime = false,
+        });
+        result.IsValid.Should().BeTrue(result.Exception?.Message);
+        return (JsonWebToken)result.SecurityToken;
+    }
+
+    /// <summary>Logs in with the secret client and returns the token response's id_token.</summary>
+    protected async Task<string> LoginAndGetIdTokenAsync()
+    {
+        var verifier = SimulatorHost.NewVerifier();
+        var code = await Host.GetCodeAsync(SimulatorHost.AuthorizeParameters(verifier));
+        using var response = await Host.RedeemWithBasicAsync(code, verifier);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        return (await SimulatorHost.JsonAsync(response)).GetProperty("id_token").GetString()!;
+    }
+
+    protected string ClientAssertion(DateTimeOffset now, string? audience = null, string? jti = null, ECDsa? key = null) =>
+        new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = SimulatorHost.JwtClientId,
+            Audience = audience ?? SimulatorHost.Issuer,
+            IssuedAt = now.UtcDateTime,
+            Expires = now.AddSeconds(60).UtcDateTime,
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = SimulatorHost.JwtClientId,
+                ["jti"] = jti ?? Guid.NewGuid().ToString(),
+            },
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key ?? Host.ClientKey), SecurityAlgorithms.EcdsaSha256),
+        });
+}
