@@ -66,7 +66,12 @@ public static class FederationExtensions
             var redirect = new Uri(new Uri(idporten.Issuer), idporten.RedirectPath).AbsoluteUri;
             builder.Services.AddIdPortenSimulator(simulator =>
             {
-                var client = new SimulatedClient { ClientId = idporten.ClientId, ClientSecret = idporten.ClientSecret };
+                var client = new SimulatedClient
+                {
+                    ClientId = idporten.ClientId,
+                    ClientSecret = idporten.ClientSecret,
+                    PublicKeyPem = registration.SigningCredentials.FirstOrDefault()?.Key is AsymmetricSecurityKey key ? PublicPem(key) : null,
+                };
                 client.RedirectUris.Add(redirect);
                 simulator.Clients.Add(client);
             });
@@ -86,6 +91,13 @@ public static class FederationExtensions
 
         return app;
     }
+
+    private static string? PublicPem(AsymmetricSecurityKey key) => key switch
+    {
+        ECDsaSecurityKey ec => ec.ECDsa.ExportSubjectPublicKeyInfoPem(),
+        RsaSecurityKey { Rsa: not null } rsa => rsa.Rsa.ExportSubjectPublicKeyInfoPem(),
+        _ => null,
+    };
 
     private static SigningCredentials LoadClientKey(string path, string? keyId)
     {

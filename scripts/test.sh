@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of Educloud IdP. Installs what the tests need when it is missing:
+#   chromium      the real browser of the end-to-end tests (driven by Playwright)
+#   oath-toolkit  oathtool, an independent TOTP implementation the tests compare against
+#   zbar-tools    zbarimg, decodes the enrollment QR codes in the tests
+# In CI (CI=true) a tool that is still missing after this is a failure, never a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v oathtool >/dev/null 2>&1 || missing+=(oath-toolkit)
+command -v zbarimg  >/dev/null 2>&1 || missing+=(zbar-tools)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing test tools: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+for tool in chromium oathtool zbarimg; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "error: '$tool' is missing and could not be installed; the tests need it." >&2
+    exit 1
+  fi
+done
+
+dotnet tool restore >/dev/null
+dotnet build Educloud.Idp.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
+dotnet test Educloud.Idp.sln -c Release --no-build --nologo "$@"

@@ -1,0 +1,147 @@
+using System.Globalization;
+
+namespace Educloud.Idp.Benchmarks;
+
+/// <summary>Command-line options. Every loop the benchmark runs is bounded by these numbers.</summary>
+public sealed class BenchmarkOptions
+{
+    /// <summary>A published IdP (its folder or Educloud.Idp.dll); when absent the benchmark publishes src/IdP itself.</summary>
+    public string? IdpPath { get; private set; }
+
+    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>People logged in before the refresh runs; each refresh worker rotates its own chain.</summary>
+    public int Users { get; private set; } = 64;
+
+    public IReadOnlyList<int> Concurrency { get; private set; } = [1, 16, 32];
+
+    public bool Refresh { get; private set; } = true;
+
+    public bool ClientCredentials { get; private set; } = true;
+
+    /// <summary>Also load client_credentials with wrk (when it is installed), as a cross-check of the load generator.</summary>
+    public bool Wrk { get; private set; }
+
+    /// <summary>Where to write the results as Markdown (besides the console).</summary>
+    public string? MarkdownPath { get; private set; }
+
+    public int Port { get; private set; }
+
+    /// <summary>Keep the temporary folder (database, keys, server log) for inspection.</summary>
+    public bool Keep { get; private set; }
+
+    /// <summary>Extra configuration for the IdP process (KEY=VALUE, e.g. an experiment switch).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ExtraEnvironment { get; private set; } = [];
+
+    public const string Usage = """
+        Educloud IdP token-endpoint benchmark (docs/performance.md).
+
+          dotnet run -c Release --project tests/Educloud.Idp.Benchmarks -- [options]
+
+          --idp PATH            a published IdP folder or Educloud.Idp.dll (default: publish src/IdP to a temp folder)
+          --duration SECONDS    measured time per run (default 10)
+          --warmup SECONDS      unmeasured time before each run (default 3)
+          --users N             people logged in for refresh chains (default 64; at least the highest concurrency)
+          --concurrency LIST    concurrent connections, comma-separated (default 1,16,32)
+          --grants LIST         refresh_token,client_credentials (default both)
+          --wrk                 also load client_credentials with wrk, if installed
+          --markdown FILE       write the results as Markdown to FILE
+          --port N              port on 127.0.0.1 (default: a free one)
+          --env KEY=VALUE       extra environment for the IdP process (repeatable)
+          --keep                keep the temporary folder (database, keys, server log)
+        """;
+
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var options = new BenchmarkOptions();
+        var extra = new List<KeyValuePair<string, string>>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--idp":
+                    options.IdpPath = Next();
+                    break;
+                case "--duration":
+                    options.Duration = Seconds(Next());
+                    break;
+                case "--warmup":
+                    options.Warmup = Seconds(Next());
+                    break;
+                case "--users":
+                    options.Users = Positive(Next());
+                    break;
+                case "--concurrency":
+                    options.Concurrency = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Positive)];
+                    break;
+                case "--grants":
+                    var grants = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    options.Refresh = grants.Contains("refresh_token");
+                    options.ClientCredentials = grants.Contains("client_credentials");
+                    if (grants.Except(["refresh_token", "client_credentials"]).Any())
+                    {
+                        throw new ArgumentException("--grants takes refresh_token and/or client_credentials.");
+                    }
+
+                    break;
+                case "--wrk":
+                    options.Wrk = true;
+                    break;
+                case "--markdown":
+                    options.MarkdownPath = Next();
+                    break;
+                case "--port":
+                    options.Port = Positive(Next());
+                    break;
+                case "--env":
+                    var pair = Next();
+                    var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (eq <= 0)
+                    {
+                        throw new ArgumentException("--env takes KEY=VALUE.");
+                    }
+
+                    extra.Add(new(pair[..eq], pair[(eq + 1)..]));
+                    break;
+                case "--keep":
+                    options.Keep = true;
+                    break;
+                case "-h" or "--help":
+                    Console.WriteLine(Usage);
+                    Environment.Exit(0);
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}");
+            }
+        }
+
+        options.ExtraEnvironment = extra;
+        if (options.Concurrency.Count == 0 || options.Concurrency.Max() > 512)
+        {
+            throw new ArgumentException("--concurrency takes 1 to 512 connections.");
+        }
+
+        options.Users = Math.Max(options.Users, options.Concurrency.Max());
+        if (options.Duration > TimeSpan.FromMinutes(10) || options.Warmup > TimeSpan.FromMinutes(2))
+        {
+            throw new ArgumentException("Runs are bounded: --duration at most 600 s, --warmup at most 120 s.");
+        }
+
+        return options;
+    }
+
+    private static TimeSpan Seconds(string value)
+    {
+        var seconds = double.Parse(value, CultureInfo.InvariantCulture);
+        return seconds >= 0 ? TimeSpan.FromSeconds(seconds) : throw new ArgumentException("Seconds cannot be negative.");
+    }
+
+    private static int Positive(string value)
+    {
+        var number = int.Parse(value, CultureInfo.InvariantCulture);
+        return number > 0 ? number : throw new ArgumentException($"{value} is not a positive number.");
+    }
+}

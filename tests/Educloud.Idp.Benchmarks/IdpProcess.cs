@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace Educloud.Idp.Benchmarks;
+
+/// <summary>
+/// The published IdP as a child process on 127.0.0.1, in Development (the built-in ID-porten
+/// simulator, generated keys) with a fresh SQLite file and the benchmark's own clients.
+/// </summary>
+public sealed class IdpProcess : IAsyncDisposable
+{
+    public const string AppClientId = "bench-app";
+    public const string MachineClientId = "bench-machine";
+    public const string RedirectUri = "http://127.0.0.1/cb";
+
+    private readonly Process process;
+    private readonly StreamWriter log;
+    private readonly string workDirectory;
+    private readonly bool keep;
+    private int warnings;
+
+    private IdpProcess(Process process, StreamWriter log, string workDirectory, bool keep, Uri origin, string appSecret, string machineSecret)
+    {
+        this.process = process;
+        this.log = log;
+        this.workDirectory = workDirectory;
+        this.keep = keep;
+        Origin = origin;
+        AppSecret = appSecret;
+        MachineSecret = machineSecret;
+    }
+
+    public Uri Origin { get; }
+
+    public string AppSecret { get; }
+
+    public string MachineSecret { get; }
+
+    public int ProcessId => process.Id;
+
+    public string LogPath => Path.Combine(workDirectory, "idp.log");
+
+    /// <summary>Lines the server wrote at warning level or above (logging is set to Warning).</summary>
+    public int Warnings => Volatile.Read(ref warnings);
+
+    /// <summary>CPU time (user + system) the server has used so far, read from /proc.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>Publishes src/IdP (Release) into <paramref name="output"/> with its own artifacts path, so a build elsewhere is not disturbed.</summary>
+    public static async Task<string> PublishAsync(string output)
+    {
+        var repository = FindRepositoryRoot();
+        var project = Path.Combine(repository, "src", "IdP");
+        Console.WriteLine($"Publishing {project} (Release) to {output} ...");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { "publish", project, "-c", "Release", "-o", Path.Combine(output, "idp"), "--artifacts-path", Path.Combine(output, "artifacts"), "--nologo", "-v", "quiet" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var publish = Process.Start(start) ?? throw new InvalidOperationException("dotnet publish did not start.");
+        var stdout = publish.StandardOutput.ReadToEndAsync();
+        var stderr = publish.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        await publish.WaitForExitAsync(timeout.Token);
+        if (publish.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish failed ({publish.ExitCode}):\n{await stdout}\n{await stderr}");
+        }
+
+        return Path.Combine(output, "idp", "Educloud.Idp.dll");
+    }
+
+    public static async Task<IdpProcess> StartAsync(string idpPath, string workDirectory, int port, bool keep, IEnumerable<KeyValuePair<string, string>> extraEnvironment)
+    {
+        var dll = Directory.Exists(idpPath) ? Path.Combine(idpPath, "Educloud.Idp.dll") : idpPath;
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"No published IdP at {dll}.");
+        }
+
+        port = port > 0 ? port : FreePort();
+        var origin = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        var appSecret = Secret();
+        var machineSecret = Secret();
+        Directory.CreateDirectory(workDirectory);
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll, "--urls", origin.AbsoluteUri.TrimEnd('/') },
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+            ["Database__ConnectionString"] = "Data Source=" + Path.Combine(workDirectory, "idp.db"),
+            ["Database__MigrateOnStartup"] = "true",
+            ["Keys__DevelopmentKeysDirectory"] = Path.Combine(workDirectory, "keys"),
+            ["IdPorten__Issuer"] = origin.AbsoluteUri + "idporten-sim",
+            // Indexes far from appsettings.Development.json's own clients: configuration lists merge by index.
+            ["Clients__90__ClientId"] = AppClientId,
+            ["Clients__90__DisplayName"] = "Benchmark app",
+            ["Clients__90__ClientSecret"] = appSecret,
+            ["Clients__90__RedirectUris__0"] = RedirectUri,
+            ["Clients__90__Scopes__0"] = "openid",
+            ["Clients__90__Scopes__1"] = "offline_access",
+            ["Clients__91__ClientId"] = MachineClientId,
+            ["Clients__91__DisplayName"] = "Benchmark machine client",
+            ["Clients__91__ClientSecret"] = machineSecret,
+            ["Clients__91__AllowClientCredentials"] = "true",
+        };
+        foreach (var (key, value) in extraEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var log = new StreamWriter(Path.Combine(workDirectory, "idp.log")) { AutoFlush = true };
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The IdP did not start.");
+        var idp = new IdpProcess(process, log, workDirectory, keep, origin, appSecret, machineSecret);
+        process.OutputDataReceived += (_, e) => idp.Log(e.Data);
+        process.ErrorDataReceived += (_, e) => idp.Log(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await idp.WaitUntilReadyAsync();
+        return idp;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await process.WaitForExitAsync(timeout.Token);
+        }
+
+        process.Dispose();
+        lock (log)
+        {
+            log.Dispose();
+        }
+
+        if (!keep)
+        {
+            try
+            {
+                Directory.Delete(workDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp folder is not worth failing the run for.
+            }
+        }
+    }
+
+    private void Log(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        if (line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref warnings);
+        }
+
+        lock (log)
+        {
+            log.WriteLine(line);
+        }
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var client = new HttpClient { BaseAddress = Origin, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The IdP exited with {process.ExitCode}; see {LogPath}:\n{Tail()}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"The IdP was not ready within 90 s; see {LogPath}:\n{Tail()}");
+    }
+
+    private string Tail()
+    {
+        lock (log)
+        {
+            log.Flush();
+        }
+
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var lines = reader.ReadToEnd().Split('\n');
+        return string.Join('\n', lines.TakeLast(40));
+    }
+
+    private static string Secret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "Educloud.Idp.sln")))
+                {
+                    return directory.FullName;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("Cannot find the repository (Educloud.Idp.sln); pass --idp with a published IdP.");
+    }
+}

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace Educloud.Idp.Benchmarks;
+
+/// <summary>What one timed run measured.</summary>
+public sealed record RunResult(
+    string Grant,
+    int Connections,
+    TimeSpan Elapsed,
+    int Succeeded,
+    int Failed,
+    double P50Milliseconds,
+    double P99Milliseconds,
+    double MaxMilliseconds,
+    TimeSpan ServerCpu,
+    TimeSpan ClientCpu,
+    string? FirstError)
+{
+    public double PerSecond => Succeeded / Elapsed.TotalSeconds;
+
+    /// <summary>Server CPU per successful request: what a grant costs, independent of how busy the machine was.</summary>
+    public double ServerCpuMillisecondsPerRequest => Succeeded == 0 ? 0 : ServerCpu.TotalMilliseconds / Succeeded;
+}
+
+/// <summary>
+/// Closed-loop load on /connect/token: each of N workers sends a request, waits for the answer,
+/// and sends the next, over its own keep-alive connection, until the time is up.
+/// </summary>
+public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver logins)
+{
+    public const string RefreshGrant = "refresh_token";
+    public const string ClientCredentialsGrant = "client_credentials";
+
+    private static readonly MediaTypeHeaderValue FormContentType = new("application/x-www-form-urlencoded");
+
+    private readonly AuthenticationHeaderValue appAuthentication = LoginDriver.BasicAuthentication(IdpProcess.AppClientId, idp.AppSecret);
+    private readonly AuthenticationHeaderValue machineAuthentication = LoginDriver.BasicAuthentication(IdpProcess.MachineClientId, idp.MachineSecret);
+    private readonly Uri tokenEndpoint = new(idp.Origin, "/connect/token");
+    private int relogins;
+
+    /// <summary>Refresh chains that broke (an error mid-rotation) and were replaced by a new login.</summary>
+    public int Relogins => relogins;
+
+    /// <summary>
+    /// Refresh runs: worker i rotates chain i (the new refresh token replaces the old one each time),
+    /// so no two requests ever present the same token and reuse detection never fires.
+    /// </summary>
+    public Task<RunResult> RefreshAsync(string[] chains, int connections, TimeSpan duration) =>
+        RunAsync(RefreshGrant, connections, duration, async (worker, cancellationToken) =>
+        {
+            using var content = new StringContent("grant_type=refresh_token&refresh_token=" + Uri.EscapeDataString(chains[worker]));
+            content.Headers.ContentType = FormContentType;
+            using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint) { Content = content };
+            request.Headers.Authorization = appAuthentication;
+            using var response = await http.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            if (response.IsSuccessStatusCode && RefreshToken(body) is { } next)
+            {
+                chains[worker] = next;
+                return null;
+            }
+
+            // The chain is broken (an error part-way through rotation): log in again, untimed.
+            Interlocked.Increment(ref relogins);
+            chains[worker] = await logins.LogInForRefreshTokenAsync(PidFor(worker), cancellationToken);
+            return $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
+        });
+
+    public Task<RunResult> ClientCredentialsAsync(int connections, TimeSpan duration) =>
+        RunAsync(ClientCredentialsGrant, connections, duration, async (_, cancellationToken) =>
+        {
+            using var content = new StringContent("grant_type=client_credentials");
+            content.Headers.ContentType = FormContentType;
+            using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint) { Content = content };
+            request.Headers.Authorization = machineAuthentication;
+            using var response = await http.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            return response.IsSuccessStatusCode && AccessToken(body) ? null : $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
+        });
+
+    /// <summary>A synthetic national identity number per person (11 digits, TestID-shaped month + 80).</summary>
+    public static string PidFor(int person) => "0181" + (850_0000 + person).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
+
+    private async Task<RunResult> RunAsync(string grant, int connections, TimeSpan duration, Func<int, CancellationToken, Task<string?>> send)
+    {
+        var latencies = new List<long>[connections];
+        var failures = new int[connections];
+        string? firstError = null;
+        var serverCpuBefore = idp.CpuTime;
+        var clientCpuBefore = OwnCpu();
+        // A hard stop well past the planned end, should the server stop answering.
+        using var abort = new CancellationTokenSource(duration + TimeSpan.FromSeconds(60));
+        var clock = Stopwatch.StartNew();
+
+        var workers = Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
+        {
+            var mine = new List<long>(4096);
+            latencies[worker] = mine;
+            while (clock.Elapsed < duration)
+            {
+                var started = Stopwatch.GetTimestamp();
+                string? error;
+                try
+                {
+                    error = await send(worker, abort.Token);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException)
+                {
+                    error = e.GetType().Name + ": " + e.Message;
+                }
+
+                if (error is null)
+                {
+                    mine.Add(Stopwatch.GetTimestamp() - started);
+                }
+                else
+                {
+                    failures[worker]++;
+                    Interlocked.CompareExchange(ref firstError, error, null);
+                    if (abort.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        var elapsed = clock.Elapsed;
+
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return new RunResult(
+            grant,
+            connections,
+            elapsed,
+            all.Length,
+            failures.Sum(),
+            Percentile(all, 0.50),
+            Percentile(all, 0.99),
+            all.Length == 0 ? 0 : Milliseconds(all[^1]),
+            idp.CpuTime - serverCpuBefore,
+            OwnCpu() - clientCpuBefore,
+            firstError);
+    }
+
+    private static double Percentile(long[] sorted, double quantile) =>
+        sorted.Length == 0 ? 0 : Milliseconds(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(quantile * sorted.Length) - 1)]);
+
+    private static TimeSpan OwnCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    private static double Milliseconds(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    private static string? RefreshToken(byte[] body)
+    {
+        var reader = new Utf8JsonReader(body);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("refresh_token"u8) && reader.Read())
+            {
+                return reader.GetString();
+            }
+        }
+
+        return null;
+    }
+
+    private static bool AccessToken(byte[] body)
+    {
+        var reader = new Utf8JsonReader(body);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("access_token"u8))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,129 @@
+using Educloud.Idp.Settings;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+
+namespace Educloud.Idp.Tests.Settings;
+
+/// <summary>Bad settings stop the IdP at start with a message that names the key; development conveniences never reach Production.</summary>
+public sealed class SettingsValidationTests
+{
+    private static readonly IHostEnvironment Production = new Environment("Production");
+    private static readonly IHostEnvironment Development = new Environment("Development");
+
+    [Fact]
+    public void Simulator_InProduction_IsRefusedNamingTheKey()
+    {
+        var result = new IdPortenOptionsValidator(Production).Validate(null, new IdPortenOptions
+        {
+            Issuer = "https://test.idporten.no", ClientId = "x", ClientSecret = "secret", UseSimulator = true,
+        });
+
+        result.Failed.Should().BeTrue();
+        result.FailureMessage.Should().Contain("IdPorten:UseSimulator");
+    }
+
+    [Fact]
+    public void DevelopmentClientSecret_InProduction_IsRefusedNamingTheKey()
+    {
+        var options = new ClientsOptions();
+        options.Clients.Add(new ClientSettings
+        {
+            ClientId = "app", DisplayName = "App", ClientSecret = "DEVELOPMENT-ONLY-0123456789-0123456789", Scopes = ["openid"],
+            RedirectUris = ["https://app.example/cb"],
+        });
+
+        new ClientsOptionsValidator(Development).Validate(null, options).Succeeded.Should().BeTrue();
+        var result = new ClientsOptionsValidator(Production).Validate(null, options);
+        result.Failed.Should().BeTrue();
+        result.FailureMessage.Should().Contain("Clients:0:ClientSecret");
+    }
+
+    [Theory]
+    [InlineData("http://app.example/cb", "Clients:0:RedirectUris:0")]
+    [InlineData("https://app.example/cb#frag", "Clients:0:RedirectUris:0")]
+    [InlineData("not a uri", "Clients:0:RedirectUris:0")]
+    public void UnsafeRedirectUri_IsRefusedNamingTheKey(string uri, string key)
+    {
+        var options = new ClientsOptions();
+        options.Clients.Add(new ClientSettings { ClientId = "app", DisplayName = "App", Scopes = ["openid"], RedirectUris = [uri] });
+
+        var result = new ClientsOptionsValidator(Development).Validate(null, options);
+
+        result.Failed.Should().BeTrue();
+        result.FailureMessage.Should().Contain(key);
+    }
+
+    [Fact]
+    public void LoopbackHttpRedirectUri_IsAllowed()
+    {
+        var options = new ClientsOptions();
+        options.Clients.Add(new ClientSettings { ClientId = "app", DisplayName = "App", Scopes = ["openid"], RedirectUris = ["http://localhost:5100/cb"] });
+
+        new ClientsOptionsValidator(Development).Validate(null, options).Succeeded.Should().BeTrue();
+    }
+
+    [Fact]
+    public void UnknownScope_IsRefusedNamingTheKey()
+    {
+        var options = new ClientsOptions();
+        options.Clients.Add(new ClientSettings { ClientId = "app", DisplayName = "App", Scopes = ["openid", "admin"] });
+
+        new ClientsOptionsValidator(Development).Validate(null, options).FailureMessage.Should().Contain("Clients:0:Scopes:1");
+    }
+
+    [Fact]
+    public void DevelopmentKeys_OutsideDevelopment_AreRefusedNamingTheKeys()
+    {
+        var result = new KeysOptionsValidator(Production).Validate(null, new KeysOptions());
+
+        result.FailureMessage.Should().Contain("Keys:SigningKeyPaths").And.Contain("Keys:EncryptionKeyPath");
+    }
+
+    [Fact]
+    public void SessionLongerThanNistAllows_IsRefusedNamingTheKey() =>
+        new IdpSessionOptionsValidator().Validate(null, new IdpSessionOptions { IdleTimeout = TimeSpan.FromHours(2) })
+            .FailureMessage.Should().Contain("Session:IdleTimeout");
+
+    [Fact]
+    public void IdP_InProductionWithTheSimulator_RefusesToStart()
+    {
+        using var factory = new ProductionIdp();
+
+        var start = () => factory.Server;
+
+        start.Should().Throw<Exception>().Which.ToString().Should().Contain("IdPorten:UseSimulator");
+    }
+
+    private sealed class ProductionIdp : WebApplicationFactory<Program>
+    {
+        private readonly string keys = Directory.CreateTempSubdirectory("educloud-prod-keys").FullName;
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            // Real key files, so that the only thing wrong is the simulator.
+            var signing = Path.Combine(keys, "signing.pem");
+            File.WriteAllText(signing, System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem());
+            var secret = Path.Combine(keys, "secret.key");
+            File.WriteAllText(secret, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+            builder.UseEnvironment("Production");
+            builder.UseSetting("Keys:SigningKeyPaths:0", signing);
+            builder.UseSetting("Keys:EncryptionKeyPath", secret);
+            builder.UseSetting("Users:PidLookupKeyPath", secret);
+            builder.UseSetting("IdPorten:UseSimulator", "true");
+            builder.UseSetting("IdPorten:ClientId", "x");
+        }
+    }
+
+    private sealed class Environment(string name) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = name;
+
+        public string ApplicationName { get; set; } = "Educloud.Idp";
+
+        public string ContentRootPath { get; set; } = Path.GetTempPath();
+
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+}
