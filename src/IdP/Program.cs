@@ -6,6 +6,7 @@ using Educloud.Idp.Keys;
 using Educloud.Idp.Pages;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
+using Educloud.Idp.Totp;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -15,6 +16,7 @@ builder.AddIdpSettings()
        .AddIdpSessions()
        .AddIdpOidcServer()
        .AddIdPortenFederation()
+       .AddIdpTotp()
        .AddIdpPages()
        .AddIdpOperations();
 

@@ -29,6 +29,9 @@ public sealed class BenchmarkOptions
 
     public int Port { get; private set; }
 
+    /// <summary>Token requests straight to the IdP's HTTPS port instead of plain HTTP as from a TLS-terminating proxy.</summary>
+    public bool Tls { get; private set; }
+
     /// <summary>Keep the temporary folder (database, keys, server log) for inspection.</summary>
     public bool Keep { get; private set; }
 
@@ -48,7 +51,9 @@ public sealed class BenchmarkOptions
           --grants LIST         refresh_token,client_credentials (default both)
           --wrk                 also load client_credentials with wrk, if installed
           --markdown FILE       write the results as Markdown to FILE
-          --port N              port on 127.0.0.1 (default: a free one)
+          --tls                 token requests over HTTPS to the IdP itself (default: plain HTTP with
+                                X-Forwarded-Proto, as from a TLS-terminating proxy in front of it)
+          --port N              HTTPS port on 127.0.0.1, N+1 for plain HTTP (default: free ones)
           --env KEY=VALUE       extra environment for the IdP process (repeatable)
           --keep                keep the temporary folder (database, keys, server log)
         """;
@@ -105,6 +110,9 @@ public sealed class BenchmarkOptions
                     }
 
                     extra.Add(new(pair[..eq], pair[(eq + 1)..]));
+                    break;
+                case "--tls":
+                    options.Tls = true;
                     break;
                 case "--keep":
                     options.Keep = true;

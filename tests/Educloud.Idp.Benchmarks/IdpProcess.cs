@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Net.Security;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Educloud.Idp.Benchmarks;
 
@@ -21,9 +23,13 @@ public sealed class IdpProcess : IAsyncDisposable
     private readonly string workDirectory;
     private readonly bool keep;
     private int warnings;
+    private int disposed;
+    private readonly string certificateHash;
 
-    private IdpProcess(Process process, StreamWriter log, string workDirectory, bool keep, Uri origin, string appSecret, string machineSecret)
+    private IdpProcess(Process process, StreamWriter log, string workDirectory, bool keep, Uri origin, Uri plainOrigin, string certificateHash, string appSecret, string machineSecret)
     {
+        PlainOrigin = plainOrigin;
+        this.certificateHash = certificateHash;
         this.process = process;
         this.log = log;
         this.workDirectory = workDirectory;
@@ -33,7 +39,14 @@ public sealed class IdpProcess : IAsyncDisposable
         MachineSecret = machineSecret;
     }
 
+    /// <summary>The IdP's public address (HTTPS): its issuer, pages and cookies.</summary>
     public Uri Origin { get; }
+
+    /// <summary>
+    /// The same server over plain HTTP, used the way a TLS-terminating proxy would: requests carry
+    /// Host = <see cref="Origin"/>'s authority and X-Forwarded-Proto: https (trusted from loopback).
+    /// </summary>
+    public Uri PlainOrigin { get; }
 
     public string AppSecret { get; }
 
@@ -89,15 +102,28 @@ public sealed class IdpProcess : IAsyncDisposable
             throw new FileNotFoundException($"No published IdP at {dll}.");
         }
 
-        port = port > 0 ? port : FreePort();
-        var origin = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        var httpsPort = port > 0 ? port : FreePort();
+        var httpPort = port > 0 ? port + 1 : FreePort();
+        var origin = new Uri($"https://127.0.0.1:{httpsPort.ToString(CultureInfo.InvariantCulture)}");
+        var plainOrigin = new Uri($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}");
         var appSecret = Secret();
         var machineSecret = Secret();
         Directory.CreateDirectory(workDirectory);
 
+        // The IdP's pages and cookies demand HTTPS (antiforgery refuses plain HTTP outright), and its
+        // OpenIddict client fetches the simulator's discovery document over the issuer's scheme:
+        // so the IdP gets a throwaway certificate, trusted by the child alone (SSL_CERT_FILE) and
+        // pinned by the benchmark. No system trust store is touched.
+        using var certificate = LoopbackCertificate();
+        var pfx = Path.Combine(workDirectory, "tls.pfx");
+        var pem = Path.Combine(workDirectory, "tls.pem");
+        var pfxPassword = Secret();
+        await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, pfxPassword));
+        await File.WriteAllTextAsync(pem, certificate.ExportCertificatePem());
+
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { dll, "--urls", origin.AbsoluteUri.TrimEnd('/') },
+            ArgumentList = { dll, "--urls", origin.AbsoluteUri.TrimEnd('/') + ";" + plainOrigin.AbsoluteUri.TrimEnd('/') },
             WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -107,6 +133,9 @@ public sealed class IdpProcess : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+            ["Kestrel__Certificates__Default__Path"] = pfx,
+            ["Kestrel__Certificates__Default__Password"] = pfxPassword,
+            ["SSL_CERT_FILE"] = pem,
             ["Database__ConnectionString"] = "Data Source=" + Path.Combine(workDirectory, "idp.db"),
             ["Database__MigrateOnStartup"] = "true",
             ["Keys__DevelopmentKeysDirectory"] = Path.Combine(workDirectory, "keys"),
@@ -135,7 +164,7 @@ public sealed class IdpProcess : IAsyncDisposable
 
         var log = new StreamWriter(Path.Combine(workDirectory, "idp.log")) { AutoFlush = true };
         var process = Process.Start(start) ?? throw new InvalidOperationException("The IdP did not start.");
-        var idp = new IdpProcess(process, log, workDirectory, keep, origin, appSecret, machineSecret);
+        var idp = new IdpProcess(process, log, workDirectory, keep, origin, plainOrigin, certificate.GetCertHashString(HashAlgorithmName.SHA256), appSecret, machineSecret);
         process.OutputDataReceived += (_, e) => idp.Log(e.Data);
         process.ErrorDataReceived += (_, e) => idp.Log(e.Data);
         process.BeginOutputReadLine();
@@ -146,6 +175,11 @@ public sealed class IdpProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
@@ -192,7 +226,8 @@ public sealed class IdpProcess : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        using var client = new HttpClient { BaseAddress = Origin, Timeout = TimeSpan.FromSeconds(5) };
+        using var handler = CreateHandler(1);
+        using var client = new HttpClient(handler) { BaseAddress = Origin, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(90))
         {
@@ -235,6 +270,36 @@ public sealed class IdpProcess : IAsyncDisposable
         using var reader = new StreamReader(stream);
         var lines = reader.ReadToEnd().Split('\n');
         return string.Join('\n', lines.TakeLast(40));
+    }
+
+    /// <summary>Keep-alive HTTP/1.1 connections that trust exactly this IdP's certificate; no redirects, no cookie jar.</summary>
+    public SocketsHttpHandler CreateHandler(int connections) => new()
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        MaxConnectionsPerServer = connections,
+        SslOptions = new SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), certificateHash, StringComparison.OrdinalIgnoreCase),
+        },
+    };
+
+    /// <summary>A self-signed P-256 certificate for 127.0.0.1, valid for a day.</summary>
+    private static X509Certificate2 LoopbackCertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var now = DateTimeOffset.UtcNow;
+        return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
     }
 
     private static string Secret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

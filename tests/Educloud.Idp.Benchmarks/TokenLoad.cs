@@ -26,9 +26,11 @@ public sealed record RunResult(
 
 /// <summary>
 /// Closed-loop load on /connect/token: each of N workers sends a request, waits for the answer,
-/// and sends the next, over its own keep-alive connection, until the time is up.
+/// and sends the next, over its own keep-alive connection, until the time is up. With
+/// <paramref name="viaProxy"/> the requests go over plain HTTP the way a TLS-terminating proxy
+/// forwards them (Host and X-Forwarded-Proto); otherwise straight to the IdP's HTTPS port.
 /// </summary>
-public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver logins)
+public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver logins, bool viaProxy)
 {
     public const string RefreshGrant = "refresh_token";
     public const string ClientCredentialsGrant = "client_credentials";
@@ -37,7 +39,8 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
 
     private readonly AuthenticationHeaderValue appAuthentication = LoginDriver.BasicAuthentication(IdpProcess.AppClientId, idp.AppSecret);
     private readonly AuthenticationHeaderValue machineAuthentication = LoginDriver.BasicAuthentication(IdpProcess.MachineClientId, idp.MachineSecret);
-    private readonly Uri tokenEndpoint = new(idp.Origin, "/connect/token");
+    private readonly Uri tokenEndpoint = new(viaProxy ? idp.PlainOrigin : idp.Origin, "/connect/token");
+    private readonly string host = idp.Origin.Authority;
     private int relogins;
 
     /// <summary>Refresh chains that broke (an error mid-rotation) and were replaced by a new login.</summary>
@@ -54,6 +57,7 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
             content.Headers.ContentType = FormContentType;
             using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint) { Content = content };
             request.Headers.Authorization = appAuthentication;
+            AsBehindProxy(request);
             using var response = await http.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             if (response.IsSuccessStatusCode && RefreshToken(body) is { } next)
@@ -75,6 +79,7 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
             content.Headers.ContentType = FormContentType;
             using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint) { Content = content };
             request.Headers.Authorization = machineAuthentication;
+            AsBehindProxy(request);
             using var response = await http.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             return response.IsSuccessStatusCode && AccessToken(body) ? null : $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
@@ -82,6 +87,15 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
 
     /// <summary>A synthetic national identity number per person (11 digits, TestID-shaped month + 80).</summary>
     public static string PidFor(int person) => "0181" + (850_0000 + person).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
+
+    private void AsBehindProxy(HttpRequestMessage request)
+    {
+        if (viaProxy)
+        {
+            request.Headers.Host = host;
+            request.Headers.Add("X-Forwarded-Proto", "https");
+        }
+    }
 
     private async Task<RunResult> RunAsync(string grant, int connections, TimeSpan duration, Func<int, CancellationToken, Task<string?>> send)
     {

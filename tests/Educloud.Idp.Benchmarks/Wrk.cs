@@ -7,6 +7,7 @@ namespace Educloud.Idp.Benchmarks;
 /// <summary>
 /// A cross-check of the load generator: wrk (C, epoll) instead of HttpClient for client_credentials,
 /// where every request is the same and a static script suffices. Used only when wrk is installed.
+/// Plain HTTP as from a TLS-terminating proxy, like the default HttpClient runs.
 /// </summary>
 public static partial class Wrk
 {
@@ -24,6 +25,8 @@ public static partial class Wrk
             wrk.body = "grant_type=client_credentials"
             wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
             wrk.headers["Authorization"] = "{{authorization}}"
+            wrk.headers["Host"] = "{{idp.Origin.Authority}}"
+            wrk.headers["X-Forwarded-Proto"] = "https"
             """);
         var start = new ProcessStartInfo(wrk)
         {
@@ -33,7 +36,7 @@ public static partial class Wrk
                 "-c", connections.ToString(CultureInfo.InvariantCulture),
                 "-d", ((int)Math.Ceiling(duration.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + "s",
                 "--latency", "-s", script,
-                new Uri(idp.Origin, "/connect/token").AbsoluteUri,
+                new Uri(idp.PlainOrigin, "/connect/token").AbsoluteUri,
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,

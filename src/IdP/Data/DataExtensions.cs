@@ -35,6 +35,8 @@ public static partial class DataExtensions
             })
             .AddEntityFrameworkStores<IdpDbContext>();
 
+        builder.Services.AddScoped<AuditLog>();
+
         // The key ring lives in the database so restarts and replicas can read what others protected.
         builder.Services.AddDataProtection()
             .SetApplicationName("Educloud.Idp")

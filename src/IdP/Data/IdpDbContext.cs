@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Educloud.Idp.Totp;
 using Microsoft.EntityFrameworkCore;
 
 namespace Educloud.Idp.Data;
@@ -13,6 +14,10 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<UserSession> Sessions => Set<UserSession>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    public DbSet<TotpFactor> TotpFactors => Set<TotpFactor>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -39,6 +44,30 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
             session.HasIndex(s => s.UserId);
             session.HasIndex(s => s.UpstreamSessionId);
             session.HasOne<IdpUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<TotpFactor>(factor =>
+        {
+            factor.ToTable("TotpFactors");
+            factor.HasKey(f => f.Id);
+            factor.Property(f => f.UserId).HasMaxLength(450);
+            factor.Property(f => f.State).HasConversion<string>().HasMaxLength(16);
+            factor.HasIndex(f => new { f.UserId, f.State });
+            factor.HasOne<IdpUser>().WithMany().HasForeignKey(f => f.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<AuditEvent>(audit =>
+        {
+            audit.ToTable("AuditEvents");
+            audit.HasKey(a => a.Id);
+            audit.Property(a => a.Type).HasMaxLength(64);
+            audit.Property(a => a.UserId).HasMaxLength(450);
+            audit.Property(a => a.ClientId).HasMaxLength(200);
+            audit.Property(a => a.ClientIp).HasMaxLength(64);
+            audit.Property(a => a.Actor).HasMaxLength(450);
+            audit.Property(a => a.Reason).HasMaxLength(1000);
+            audit.HasIndex(a => new { a.UserId, a.At });
+            audit.HasIndex(a => new { a.Type, a.At });
         });
     }
 }

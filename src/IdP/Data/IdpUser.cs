@@ -19,4 +19,10 @@ public sealed class IdpUser : IdentityUser
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? LastLoginAt { get; set; }
+
+    /// <summary>Consecutive wrong one-time codes; reset by a correct one.</summary>
+    public int TotpFailedAttempts { get; set; }
+
+    /// <summary>No code is accepted before this time, not even a correct one.</summary>
+    public DateTimeOffset? TotpLockedUntil { get; set; }
 }

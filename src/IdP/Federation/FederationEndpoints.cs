@@ -9,6 +9,12 @@ namespace Educloud.Idp.Federation;
 
 public static partial class FederationEndpoints
 {
+    /// <summary>Challenge property naming the <see cref="LoginPurpose"/> of an ID-porten login.</summary>
+    public const string PurposeItem = ".educloud_purpose";
+
+    /// <summary>How recent ID-porten's auth_time must be for a login that may change the authenticator (ASVS 5 7.5.1).</summary>
+    public static readonly TimeSpan FreshLoginWindow = TimeSpan.FromMinutes(5);
+
     /// <summary>Starts a login at ID-porten. <paramref name="fresh"/> forces a new login there too (prompt=login).</summary>
     public static AuthenticationProperties ChallengeProperties(string returnUrl, bool fresh, IdPortenOptions options)
     {
@@ -75,8 +81,25 @@ public static partial class FederationEndpoints
             acr!,
             principal.FindAll(Claims.AuthenticationMethodReference).Select(c => c.Value).ToList());
         var returnUrl = LocalUrl.OrRoot(result.Properties?.RedirectUri);
-        return await completion.CompleteAsync(http, user, upstream, returnUrl);
+        var purpose = result.Properties?.Items.TryGetValue(PurposeItem, out var p) == true && p == LoginPurpose.Enroll
+            ? LoginPurpose.Enroll
+            : LoginPurpose.Login;
+        if (purpose == LoginPurpose.Enroll && !IsFresh(principal, http.RequestServices.GetRequiredService<TimeProvider>()))
+        {
+            // We asked ID-porten for prompt=login; an old auth_time means we did not get a new login.
+            LogNotFresh(logger);
+            return Results.Redirect("/error?reason=login");
+        }
+
+        return await completion.CompleteAsync(http, user, upstream, returnUrl, purpose);
     }
+
+    private static bool IsFresh(System.Security.Claims.ClaimsPrincipal principal, TimeProvider time) =>
+        long.TryParse(principal.FindFirst(Claims.AuthenticationTime)?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+        && time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds) <= FreshLoginWindow;
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "ID-porten login for a new authenticator was not fresh (auth_time too old or missing)")]
+    private static partial void LogNotFresh(ILogger logger);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "ID-porten login failed: error {Error}, {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, string error, string reason);

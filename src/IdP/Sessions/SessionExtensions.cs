@@ -27,6 +27,17 @@ public static class SessionExtensions
                 options.AccessDeniedPath = "/error";
                 options.ReturnUrlParameter = "returnUrl";
                 options.Events.OnValidatePrincipal = SessionService.ValidateAsync;
+            })
+            .AddCookie(PendingLogin.Scheme, options =>
+            {
+                options.Cookie.Name = PendingLogin.CookieName;
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.Cookie.Path = "/";
+                options.ExpireTimeSpan = PendingLogin.Lifetime;
+                options.SlidingExpiration = false;
+                options.LoginPath = "/account/login";
             });
         return builder;
     }

@@ -17,6 +17,7 @@ public sealed class SettingsSchemaTests
         (UsersOptions.Section, typeof(UsersOptions)),
         (IdpSessionOptions.Section, typeof(IdpSessionOptions)),
         (TokenOptions.Section, typeof(TokenOptions)),
+        (Educloud.Idp.Totp.TotpOptions.Section, typeof(Educloud.Idp.Totp.TotpOptions)),
     ];
 
     public static TheoryData<string> SectionNames() => [.. Sections.Select(s => s.Section)];

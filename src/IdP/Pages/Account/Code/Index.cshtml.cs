@@ -1,0 +1,68 @@
+using Educloud.Idp.Data;
+using Educloud.Idp.Sessions;
+using Educloud.Idp.Totp;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Educloud.Idp.Pages.Account.Code;
+
+/// <summary>The second factor of every login: a code from the person's authenticator app.</summary>
+[AllowAnonymous]
+[EnableRateLimiting(TotpExtensions.CodeSubmissionPolicy)]
+public sealed class CodeModel(TotpService totp, SessionService sessions) : PageModel
+{
+    public bool Failed { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        var pending = await PendingLogin.ReadAsync(HttpContext);
+        return pending is { Purpose: LoginPurpose.Login } ? Page() : Redirect("/account/login");
+    }
+
+    public async Task<IActionResult> OnPostAsync(string? code)
+    {
+        var pending = await PendingLogin.ReadAsync(HttpContext);
+        if (pending is not { Purpose: LoginPurpose.Login })
+        {
+            return Redirect("/account/login");
+        }
+
+        var result = await totp.VerifyAsync(pending.UserId, code ?? "", HttpContext, ClientIdOf(pending.ReturnUrl));
+        if (result != TotpResult.Accepted)
+        {
+            // One message for every failure (wrong, reused, locked out); the log says which.
+            Failed = true;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        return await LoginFinish.CompleteAsync(HttpContext, sessions, pending);
+    }
+
+    internal static string? ClientIdOf(string returnUrl)
+    {
+        var query = returnUrl.IndexOf('?', StringComparison.Ordinal) is var i and >= 0 ? returnUrl[i..] : "";
+        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query).TryGetValue("client_id", out var id) ? id.ToString() : null;
+    }
+}
+
+/// <summary>Both factors proven: the session starts (amr otp + mfa) and the person goes on to the app.</summary>
+internal static class LoginFinish
+{
+    public static async Task<IActionResult> CompleteAsync(HttpContext http, SessionService sessions, PendingLogin pending)
+    {
+        var users = http.RequestServices.GetRequiredService<IdpDbContext>().Users;
+        var user = await users.FindAsync([pending.UserId], http.RequestAborted);
+        await PendingLogin.ClearAsync(http);
+        if (user is null)
+        {
+            return new RedirectResult("/account/login");
+        }
+
+        // RFC 8176: otp (the authenticator) and mfa (with ID-porten, more than one factor).
+        await sessions.SignInAsync(http, user, pending.Upstream, ["otp", "mfa"], pending.Upstream.Acr);
+        return new RedirectResult(Federation.LocalUrl.OrRoot(pending.ReturnUrl));
+    }
+}

@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+
+namespace Educloud.Idp.Sessions;
+
+/// <summary>Why the person proved the first factor: to log in, or to set up a new authenticator.</summary>
+public static class LoginPurpose
+{
+    public const string Login = "login";
+    public const string Enroll = "enroll";
+}
+
+/// <summary>
+/// A first factor proven (ID-porten), the second not yet. Lives in its own short-lived cookie,
+/// which grants nothing but the code and enrollment pages: no session, no token.
+/// </summary>
+public sealed record PendingLogin(string UserId, string Purpose, UpstreamLogin Upstream, string ReturnUrl)
+{
+    public const string Scheme = "Educloud.PendingLogin";
+    public const string CookieName = "__Host-educloud-login";
+    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
+
+    public async Task SignInAsync(HttpContext http, TimeProvider time)
+    {
+        var identity = new ClaimsIdentity(Scheme);
+        identity.AddClaim(new Claim("sub", UserId));
+        identity.AddClaim(new Claim("purpose", Purpose));
+        identity.AddClaim(new Claim("upstream_acr", Upstream.Acr));
+        identity.AddClaim(new Claim("return_url", ReturnUrl));
+        if (Upstream.SessionId is not null)
+        {
+            identity.AddClaim(new Claim("upstream_sid", Upstream.SessionId));
+        }
+
+        foreach (var amr in Upstream.Amr)
+        {
+            identity.AddClaim(new Claim("upstream_amr", amr));
+        }
+
+        var now = time.GetUtcNow();
+        await http.SignInAsync(Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties
+        {
+            IssuedUtc = now,
+            ExpiresUtc = now + Lifetime,
+            AllowRefresh = false,
+        });
+    }
+
+    public static async Task<PendingLogin?> ReadAsync(HttpContext http)
+    {
+        var result = await http.AuthenticateAsync(Scheme);
+        if (!result.Succeeded || result.Principal is not { } principal)
+        {
+            return null;
+        }
+
+        var sub = principal.FindFirstValue("sub");
+        var purpose = principal.FindFirstValue("purpose");
+        var acr = principal.FindFirstValue("upstream_acr");
+        if (sub is null || purpose is null || acr is null)
+        {
+            return null;
+        }
+
+        var upstream = new UpstreamLogin(principal.FindFirstValue("upstream_sid"), acr,
+            principal.FindAll("upstream_amr").Select(c => c.Value).ToList());
+        return new PendingLogin(sub, purpose, upstream, principal.FindFirstValue("return_url") ?? "/");
+    }
+
+    public static Task ClearAsync(HttpContext http) => http.SignOutAsync(Scheme);
+}

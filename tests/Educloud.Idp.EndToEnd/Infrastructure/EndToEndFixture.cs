@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using Microsoft.Playwright;
+
+namespace Educloud.Idp.EndToEnd.Infrastructure;
+
+[CollectionDefinition(Name)]
+public sealed class EndToEndCollection : ICollectionFixture<EndToEndFixture>
+{
+    public const string Name = "End-to-end";
+}
+
+/// <summary>
+/// One IdP process and one browser for the whole run (starting the IdP takes seconds); every test
+/// gets its own browser context, so no cookies are shared between tests.
+/// </summary>
+public sealed class EndToEndFixture : IAsyncLifetime
+{
+    /// <summary>
+    /// The host name of the IdP in every URL, the simulator's issuer included. Chromium counts
+    /// http://127.0.0.1 as a secure context, so the Secure __Host- session cookie sticks without TLS.
+    /// </summary>
+    public const string Host = "127.0.0.1";
+
+    private readonly Lock browserLock = new();
+    private IPlaywright? playwright;
+    private Task<IBrowser>? browser;
+    private IdpProcess? idp;
+
+    public EndToEndFixture()
+    {
+        ResearchAppPort = IdpProcess.FreeTcpPort();
+        ResearchAppSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+    }
+
+    public const string ResearchAppClientId = "e2e-app";
+
+    /// <summary>Port of the stand-in research app (<see cref="ResearchApp"/>), registered with the IdP at start.</summary>
+    public int ResearchAppPort { get; }
+
+    public string ResearchAppSecret { get; }
+
+    public Uri ResearchAppRedirectUri => new($"http://localhost:{ResearchAppPort}/callback");
+
+    public IdpProcess Idp => idp ?? throw new InvalidOperationException("The IdP is not running.");
+
+    public async Task InitializeAsync()
+    {
+        // Index 1, not 0: appsettings.Development.json already has Clients:0 (demo-app), and
+        // environment variables at index 0 would merge into it (its extra scopes and logout URI
+        // would stick to e2e-app). The binder turns the section's children into a list in order.
+        idp = await IdpProcess.StartAsync(Host, new Dictionary<string, string>
+        {
+            ["Clients__1__ClientId"] = ResearchAppClientId,
+            ["Clients__1__DisplayName"] = "E2E app",
+            ["Clients__1__ClientSecret"] = ResearchAppSecret,
+            ["Clients__1__RedirectUris__0"] = ResearchAppRedirectUri.AbsoluteUri,
+            ["Clients__1__Scopes__0"] = "openid",
+            ["Clients__1__Scopes__1"] = "profile",
+        });
+    }
+
+    /// <summary>The shared browser, launched on first use so that tests without a browser do not need Chromium.</summary>
+    public Task<IBrowser> BrowserAsync()
+    {
+        lock (browserLock)
+        {
+            return browser ??= LaunchAsync();
+        }
+
+        async Task<IBrowser> LaunchAsync()
+        {
+            playwright = await Playwright.CreateAsync();
+            Assertions.SetDefaultExpectTimeout((float)Chromium.Timeout.TotalMilliseconds);
+            return await Chromium.LaunchAsync(playwright);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (browser is { IsCompletedSuccessfully: true })
+        {
+            await (await browser).DisposeAsync();
+        }
+
+        playwright?.Dispose();
+        if (idp is not null)
+        {
+            await idp.DisposeAsync();
+        }
+    }
+}
