@@ -27,8 +27,12 @@ public sealed class IdpHost : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> settings;
 
-    public IdpHost(IDictionary<string, string?>? overrides = null)
+    private readonly TimeProvider? time;
+
+    /// <param name="time">A FakeTimeProvider to drive the IdP's clock (every security decision asks it).</param>
+    public IdpHost(IDictionary<string, string?>? overrides = null, TimeProvider? time = null)
     {
+        this.time = time;
         DataDirectory = Path.Combine(Path.GetTempPath(), "educloud-idp-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
         settings = new Dictionary<string, string?>
@@ -104,6 +108,11 @@ public sealed class IdpHost : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
+            if (time is not null)
+            {
+                services.AddSingleton(time);
+            }
+
             // OpenIddict's client calls ID-porten (here: the simulator in this same host) with its
             // own named HttpClients; send those calls into the TestServer instead of the network.
             services.AddSingleton<IPostConfigureOptions<HttpClientFactoryOptions>>(
