@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Educloud IdP. Installs what the tests need when it is missing:
 #   chromium      the real browser of the end-to-end tests (driven by Playwright)
-#   oath-toolkit  oathtool, an independent TOTP implementation the tests compare against
+#   oathtool      (from oath-toolkit), an independent TOTP implementation the tests compare against
 #   zbar-tools    zbarimg, decodes the enrollment QR codes in the tests
 # In CI (CI=true) a tool that is still missing after this is a failure, never a skip.
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v oathtool >/dev/null 2>&1 || missing+=(oath-toolkit)
+command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)   # Debian 12 names the package oathtool (source: oath-toolkit)
 command -v zbarimg  >/dev/null 2>&1 || missing+=(zbar-tools)
 
 if [ ${#missing[@]} -gt 0 ]; then

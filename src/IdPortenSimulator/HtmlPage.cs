@@ -34,7 +34,10 @@ internal static class HtmlPage
         IEnumerable<string>? formTargets = null,
         IEnumerable<string>? frameSources = null)
     {
-        var formAction = Sources(formTargets, "'self'");
+        // Browsers check form-action against every redirect that follows a form post, and the
+        // relying party redirects on (to the research app that started it all), so this test tool
+        // allows any http(s) target after its own origin and the client's redirect origins.
+        var formAction = Sources(formTargets, "'self'") + " http: https:";
         var frameSrc = Sources(frameSources, null);
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy =

@@ -140,6 +140,8 @@ public sealed class IdpProcess : IAsyncDisposable
             ["Database__MigrateOnStartup"] = "true",
             ["Keys__DevelopmentKeysDirectory"] = Path.Combine(workDirectory, "keys"),
             ["IdPorten__Issuer"] = origin.AbsoluteUri + "idporten-sim",
+            // Every benchmark login comes from 127.0.0.1: the per-IP limit on one-time codes would stop them.
+            ["Totp__SubmissionsPerIpPerMinute"] = "100000",
             // Indexes far from appsettings.Development.json's own clients: configuration lists merge by index.
             ["Clients__90__ClientId"] = AppClientId,
             ["Clients__90__DisplayName"] = "Benchmark app",

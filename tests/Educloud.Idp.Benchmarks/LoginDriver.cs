@@ -36,6 +36,8 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
         });
 
         var request = new HttpRequestMessage(HttpMethod.Get, authorize);
+        string? totpSecret = null;
+        long lastStep = -1;
         for (var step = 0; step < MaxSteps; step++)
         {
             using var response = await SendAsync(request, cookies, cancellationToken);
@@ -65,7 +67,34 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
                 throw new InvalidOperationException($"Login step {request.RequestUri} answered {status}:\n{body}");
             }
 
-            request = FormSubmission(request.RequestUri!, body, pid);
+            // The second factor: a new person is shown an authenticator key to set up (enrollment),
+            // and then, like everyone, types the current code. A code is accepted once: a second
+            // code in the same 30 s step waits for the next step.
+            if (SecretPattern().Match(body) is { Success: true } secret)
+            {
+                totpSecret = secret.Groups["secret"].Value.Replace(" ", "", StringComparison.Ordinal);
+            }
+
+            string? code = null;
+            if (body.Contains("name=\"code\"", StringComparison.Ordinal))
+            {
+                if (totpSecret is null)
+                {
+                    throw new InvalidOperationException($"Asked for a one-time code before any authenticator was set up: {request.RequestUri}");
+                }
+
+                var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30;
+                if (now <= lastStep)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(((lastStep + 1) * 30) - DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 0.2), cancellationToken);
+                    now = lastStep + 1;
+                }
+
+                lastStep = now;
+                code = Totp(totpSecret, now);
+            }
+
+            request = FormSubmission(request.RequestUri!, body, pid, code);
         }
 
         throw new InvalidOperationException($"The login did not finish within {MaxSteps} steps.");
@@ -137,7 +166,7 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
     /// Submits the page's first form with its own fields (hidden inputs, antiforgery token, checked
     /// radios); on the simulator's page, picks the person and the level of assurance.
     /// </summary>
-    private static HttpRequestMessage FormSubmission(Uri page, string html, string pid)
+    private static HttpRequestMessage FormSubmission(Uri page, string html, string pid, string? code)
     {
         var form = FormPattern().Match(html);
         if (!form.Success)
@@ -170,6 +199,12 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
             fields.Add(new("sim_acr", "idporten-loa-substantial"));
         }
 
+        if (code is not null)
+        {
+            fields.RemoveAll(f => f.Key == "code");
+            fields.Add(new("code", code));
+        }
+
         var target = string.IsNullOrEmpty(action) ? page : new Uri(page, action);
         if (method.Equals("post", StringComparison.OrdinalIgnoreCase))
         {
@@ -185,7 +220,49 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
         return match.Success ? WebUtility.HtmlDecode(match.Groups["value"].Value) : null;
     }
 
+    /// <summary>RFC 6238 with the IdP's defaults: HMAC-SHA1, 6 digits, 30 s steps (RFC 4226 5.3 truncation).</summary>
+    public static string Totp(string base32Secret, long step)
+    {
+        Span<byte> counter = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(counter, step);
+#pragma warning disable CA5350 // HMAC-SHA1 is what RFC 6238 and the authenticator apps use.
+        var hash = HMACSHA1.HashData(Base32(base32Secret), counter);
+#pragma warning restore CA5350
+        var offset = hash[^1] & 0x0f;
+        var binary = ((hash[offset] & 0x7f) << 24) | (hash[offset + 1] << 16) | (hash[offset + 2] << 8) | hash[offset + 3];
+        return (binary % 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static byte[] Base32(string text)
+    {
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        var bytes = new List<byte>(text.Length * 5 / 8);
+        int buffer = 0, bits = 0;
+        foreach (var c in text.TrimEnd('=').ToUpperInvariant())
+        {
+            var value = Alphabet.IndexOf(c, StringComparison.Ordinal);
+            if (value < 0)
+            {
+                throw new FormatException($"'{c}' is not base32.");
+            }
+
+            buffer = (buffer << 5) | value;
+            bits += 5;
+            if (bits >= 8)
+            {
+                bits -= 8;
+                bytes.Add((byte)(buffer >> bits));
+                buffer &= (1 << bits) - 1;
+            }
+        }
+
+        return [.. bytes];
+    }
+
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    [GeneratedRegex("<code class=\"secret\">(?<secret>[A-Z2-7 =]+)</code>", RegexOptions.CultureInvariant, 1000)]
+    private static partial Regex SecretPattern();
 
     [GeneratedRegex("<form(?<attributes>[^>]*)>(?<body>.*?)</form>", RegexOptions.Singleline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, 1000)]
     private static partial Regex FormPattern();

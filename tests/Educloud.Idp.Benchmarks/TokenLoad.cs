@@ -16,9 +16,10 @@ public sealed record RunResult(
     double MaxMilliseconds,
     TimeSpan ServerCpu,
     TimeSpan ClientCpu,
-    string? FirstError)
+    string? FirstError,
+    string LoadAverage)
 {
-    public double PerSecond => Succeeded / Elapsed.TotalSeconds;
+    public double PerSecond => Elapsed > TimeSpan.Zero ? Succeeded / Elapsed.TotalSeconds : 0;
 
     /// <summary>Server CPU per successful request: what a grant costs, independent of how busy the machine was.</summary>
     public double ServerCpuMillisecondsPerRequest => Succeeded == 0 ? 0 : ServerCpu.TotalMilliseconds / Succeeded;
@@ -102,6 +103,8 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
         var latencies = new List<long>[connections];
         var failures = new int[connections];
         string? firstError = null;
+        // Other processes on the machine skew every number: the 1-minute load average says how busy it was.
+        var loadAverage = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
         var serverCpuBefore = idp.CpuTime;
         var clientCpuBefore = OwnCpu();
         // A hard stop well past the planned end, should the server stop answering.
@@ -155,7 +158,8 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
             all.Length == 0 ? 0 : Milliseconds(all[^1]),
             idp.CpuTime - serverCpuBefore,
             OwnCpu() - clientCpuBefore,
-            firstError);
+            firstError,
+            loadAverage);
     }
 
     private static double Percentile(long[] sorted, double quantile) =>

@@ -32,7 +32,8 @@ public sealed class AccessibilityTests(EndToEndFixture fixture, ITestOutputHelpe
     {
         var result = await page.RunAxe();
         var serious = result.Violations.Where(v => Blocking.Contains(v.Impact)).ToList();
-        WriteLine($"axe on {name} ({page.Url}): {result.Violations.Length} violation(s), {serious.Count} serious or critical");
+        WriteLine($"axe on {name} ({page.Url}): {result.Violations.Length} violation(s), {serious.Count} serious or critical" +
+            string.Concat(result.Violations.Select(v => $"\n  {v.Impact} {v.Id}: {v.Help}")));
         return serious.Select(v =>
             $"{name}: {v.Impact} {v.Id}: {v.Help} ({v.HelpUrl}) at " +
             string.Join(" | ", v.Nodes.Select(n =>

@@ -15,9 +15,17 @@ public static class OidcServerExtensions
         var tokens = builder.GetValidated(TokenOptions.Section, new TokenOptionsValidator());
         builder.Services.AddScoped<IdpClaims>();
         builder.Services.AddScoped<ClientRegistrar>();
+        builder.Services.AddSingleton<VerifiedClientSecrets>();
 
         builder.Services.AddOpenIddict()
-            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<IdpDbContext>())
+            .AddCore(options =>
+            {
+                options.UseEntityFrameworkCore().UseDbContext<IdpDbContext>();
+                if (Environment.GetEnvironmentVariable("EXP_SECRET_CACHE") == "1")
+                {
+                    options.ReplaceApplicationManager(typeof(IdpApplicationManager<>));
+                }
+            })
             .AddServer(options =>
             {
                 options.SetAuthorizationEndpointUris(ConnectPaths.Authorize)

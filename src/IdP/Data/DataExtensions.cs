@@ -18,11 +18,24 @@ public static partial class DataExtensions
         {
             case DatabaseProvider.Sqlite:
                 var connectionString = SqliteConnectionString(database.ConnectionString, builder.Environment.ContentRootPath);
-                builder.Services.AddDbContext<IdpDbContext, SqliteIdpDbContext>(options =>
+                var pragmas = new SqlitePragmas();
+                if (Environment.GetEnvironmentVariable("EXP_POOL") == "1")
                 {
-                    options.UseSqlite(connectionString);
-                    options.AddInterceptors(new SqlitePragmas());
-                });
+                    builder.Services.AddDbContextPool<IdpDbContext, SqliteIdpDbContext>(options =>
+                    {
+                        options.UseSqlite(connectionString);
+                        options.AddInterceptors(pragmas);
+                    });
+                }
+                else
+                {
+                    builder.Services.AddDbContext<IdpDbContext, SqliteIdpDbContext>(options =>
+                    {
+                        options.UseSqlite(connectionString);
+                        options.AddInterceptors(pragmas);
+                    });
+                }
+
                 break;
             default:
                 throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not available yet (only Sqlite).");
@@ -92,19 +105,36 @@ public static partial class DataExtensions
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
         private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+        private static readonly bool Once = Environment.GetEnvironmentVariable("EXP_PRAGMA_ONCE") == "1";
+        private static readonly string Extra = Environment.GetEnvironmentVariable("EXP_PRAGMA_EXTRA") ?? "";
+
+        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> configured = [];
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
+            if (!FirstOpen(connection))
+            {
+                return;
+            }
+
             using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
+            command.CommandText = Pragmas + Extra;
             command.ExecuteNonQuery();
         }
 
         public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
         {
+            if (!FirstOpen(connection))
+            {
+                return;
+            }
+
             await using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
+            command.CommandText = Pragmas + Extra;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        private bool FirstOpen(DbConnection connection) =>
+            !Once || connection is not SqliteConnection { Handle: { } handle } || configured.TryAdd(handle, handle);
     }
 }

@@ -20,7 +20,7 @@ public static class SecurityHeaders
                 // ID-porten and back to the research app), which browsers check against it.
                 headers.ContentSecurityPolicy =
                     "default-src 'self'; img-src 'self' data:; script-src 'self' 'sha256-j7OoGArf6XW6YY4cAyS3riSSvrJRqpSi1fOF9vQ5SrI='; style-src 'self'; object-src 'none'; " +
-                    "base-uri 'none'; frame-ancestors 'none'; form-action 'self' https: http://localhost:*";
+                    "base-uri 'none'; frame-ancestors 'none'; form-action 'self' https: http://localhost:* http://127.0.0.1:* http://[::1]:*";
             }
 
             return Task.CompletedTask;

@@ -15,8 +15,11 @@ public static class PagesExtensions
         builder.Services.AddAuthorization();
         builder.Services.AddAntiforgery(options =>
         {
-            options.Cookie.Name = "__Host-educloud-af";
-            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            // Antiforgery refuses plain-HTTP requests outright when its cookie must be Secure, and
+            // Development runs on http://localhost; everywhere else it is __Host- and Secure.
+            var development = builder.Environment.IsDevelopment();
+            options.Cookie.Name = development ? "educloud-af" : "__Host-educloud-af";
+            options.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
         });
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {

@@ -40,6 +40,7 @@ public abstract class EndToEndTest(EndToEndFixture fixture, ITestOutputHelper ou
             }
         }
 
+        await Idp.WaitForQuietOutputAsync(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2));
         output.WriteLine("IdP output during this test:\n" + Idp.OutputSince(idpMark));
     }
 

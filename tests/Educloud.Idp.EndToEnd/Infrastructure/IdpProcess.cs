@@ -20,6 +20,7 @@ public sealed class IdpProcess : IAsyncDisposable
     private readonly Process process;
     private readonly ConcurrentQueue<string> output = new();
     private readonly string temp;
+    private readonly Stopwatch sinceLastLine = Stopwatch.StartNew();
     private int lines;
 
     private IdpProcess(Process process, string temp, Uri baseUri)
@@ -71,6 +72,8 @@ public sealed class IdpProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var idp = new IdpProcess(process, temp, baseUri);
+        // Should the test host end without disposing the fixture, the IdP must not outlive it.
+        AppDomain.CurrentDomain.ProcessExit += idp.KillOnExit;
         process.OutputDataReceived += (_, e) => idp.Collect("out", e.Data);
         process.ErrorDataReceived += (_, e) => idp.Collect("err", e.Data);
         if (!process.Start())
@@ -98,6 +101,20 @@ public sealed class IdpProcess : IAsyncDisposable
     /// <summary>What the IdP wrote after <paramref name="mark"/> (from <see cref="OutputMark"/>).</summary>
     public string OutputSince(int mark) => string.Join('\n', output.Skip(mark));
 
+    /// <summary>
+    /// Waits (at most <paramref name="limit"/>) until the IdP has written nothing for
+    /// <paramref name="quiet"/>: its console logger writes from a background queue, so the log
+    /// lines of a request can arrive just after the response.
+    /// </summary>
+    public async Task WaitForQuietOutputAsync(TimeSpan quiet, TimeSpan limit)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < limit && SinceLastLine < quiet)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+    }
+
     public static int FreeTcpPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -109,6 +126,7 @@ public sealed class IdpProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
         try
         {
             if (!process.HasExited)
@@ -137,12 +155,39 @@ public sealed class IdpProcess : IAsyncDisposable
         }
     }
 
+    private TimeSpan SinceLastLine
+    {
+        get
+        {
+            lock (sinceLastLine)
+            {
+                return sinceLastLine.Elapsed;
+            }
+        }
+    }
+
     private void Collect(string stream, string? line)
     {
         if (line is not null)
         {
             output.Enqueue($"[idp {stream}] {line}");
             Interlocked.Increment(ref lines);
+            lock (sinceLastLine)
+            {
+                sinceLastLine.Restart();
+            }
+        }
+    }
+
+    private void KillOnExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -26,7 +25,8 @@ public sealed class ResearchApp : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        // Both loopback addresses, as a browser may resolve localhost to either.
+        builder.WebHost.UseKestrel(kestrel => kestrel.ListenLocalhost(port));
         var app = builder.Build();
         var research = new ResearchApp(app);
         app.MapGet("/callback", (HttpContext http) =>

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
@@ -10,6 +11,10 @@ public static class Flows
     /// <summary>A TestID-shaped synthetic number (month + 80).</summary>
     public const string Pid = "01818512345";
 
+    /// <summary>A fresh TestID-shaped number (day 01-28, month + 80), so tests don't share people.</summary>
+    public static string NewPid() =>
+        $"{Random.Shared.Next(1, 29):D2}{Random.Shared.Next(81, 93):D2}{Random.Shared.Next(0, 100):D2}{Random.Shared.Next(0, 100000):D5}";
+
     public const string Substantial = "idporten-loa-substantial";
     public const string High = "idporten-loa-high";
 
@@ -19,12 +24,34 @@ public static class Flows
         loginPage.Address.AbsolutePath.Should().Be("/account/login", loginPage.Body);
         var simulator = await browser.SubmitAsync(loginPage);
         simulator.Address.AbsolutePath.Should().Be("/idporten-sim/authorize", simulator.Body);
-        return await browser.SubmitAsync(simulator, values: new Dictionary<string, string>
+        var next = await browser.SubmitAsync(simulator, values: new Dictionary<string, string>
         {
             ["sim_pid"] = pid,
             ["sim_pid_other"] = "",
             ["sim_acr"] = acr,
         });
+        return await AnswerSecondFactorAsync(browser, next, pid);
+    }
+
+    /// <summary>
+    /// What the person does after ID-porten: scan the QR code and confirm (first time), or type the
+    /// code from the app. Pages other than these are returned as they are.
+    /// </summary>
+    public static async Task<BrowserPage> AnswerSecondFactorAsync(TestBrowser browser, BrowserPage page, string pid)
+    {
+        if (page.Address.AbsolutePath == "/account/enroll" && page.Status == HttpStatusCode.OK)
+        {
+            var secret = OtpNet.Base32Encoding.ToBytes(page.Document.QuerySelector("code.secret")!.TextContent.Replace(" ", "", StringComparison.Ordinal));
+            browser.Authenticators.Scanned(pid, secret);
+            return await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = browser.Authenticators.NextCode(pid, browser.Clock) });
+        }
+
+        if (page.Address.AbsolutePath == "/account/code" && page.Status == HttpStatusCode.OK)
+        {
+            return await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = browser.Authenticators.NextCode(pid, browser.Clock) });
+        }
+
+        return page;
     }
 
     /// <summary>A research app's authorization request, built by hand (for protocol tests).</summary>

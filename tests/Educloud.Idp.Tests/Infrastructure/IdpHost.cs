@@ -78,6 +78,12 @@ public sealed class IdpHost : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>The clock the IdP runs on (a FakeTimeProvider in tests that move time).</summary>
+    public TimeProvider Clock => time ?? TimeProvider.System;
+
+    /// <summary>The authenticator apps of the test people, by pid: what each person's phone knows.</summary>
+    public AuthenticatorApps Authenticators { get; } = new();
+
     public CapturingLoggerProvider Logs { get; } = new();
 
     public IdPortenSimulatorFaults Faults => Services.GetRequiredService<IdPortenSimulatorFaults>();
@@ -85,7 +91,7 @@ public sealed class IdpHost : WebApplicationFactory<Program>
     /// <summary>A browser that keeps cookies and can reach this IdP (and, if given, an app host).</summary>
     public TestBrowser NewBrowser(RelyingParty? app = null)
     {
-        var browser = new TestBrowser();
+        var browser = new TestBrowser { Authenticators = Authenticators, Clock = Clock };
         browser.AddHost(new Uri(Origin).Host, Server.CreateHandler());
         if (app is not null)
         {

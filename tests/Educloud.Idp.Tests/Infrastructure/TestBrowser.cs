@@ -17,6 +17,11 @@ public sealed class TestBrowser
 
     public CookieContainer Cookies { get; } = new();
 
+    /// <summary>The phones of the people using this browser.</summary>
+    public AuthenticatorApps Authenticators { get; init; } = new();
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>The redirect that left the known hosts (e.g. to a client's redirect_uri), if any.</summary>
     public Uri? LeftTo { get; private set; }
 
