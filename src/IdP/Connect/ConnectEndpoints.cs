@@ -48,7 +48,9 @@ public static partial class ConnectEndpoints
                 return Forbid(Errors.LoginRequired, "The user is not logged in.");
             }
 
-            return Results.Redirect(LoginRedirect(http, request, fresh: forceLogin));
+            // Any max_age, like prompt=login, also keeps ID-porten from answering out of its own
+            // older single sign-on session: the new auth_time must mean a new login at both factors.
+            return Results.Redirect(LoginRedirect(http, request, fresh: forceLogin || request.MaxAge is not null));
         }
 
         var user = await users.FindByIdAsync(facts.UserId);
@@ -125,15 +127,16 @@ public static partial class ConnectEndpoints
 
     /// <summary>
     /// Sends the user to the login page with a way back to this very authorization request. The
-    /// prompt=login that caused it is dropped from the way back, or the user would loop forever;
-    /// the new auth_time shows the app that the login was fresh.
+    /// prompt=login and max_age that may have caused it are dropped from the way back, or the user
+    /// would loop forever (with max_age=0 every login is already "too old" when it comes back);
+    /// the login about to happen satisfies both, and the new auth_time shows the app it was fresh.
     /// </summary>
     private static string LoginRedirect(HttpContext http, OpenIddictRequest request, bool fresh)
     {
         var parameters = new List<KeyValuePair<string, string?>>();
         foreach (var (name, value) in request.GetParameters())
         {
-            if (name is Parameters.RequestUri)
+            if (name is Parameters.RequestUri or Parameters.MaxAge)
             {
                 continue;
             }

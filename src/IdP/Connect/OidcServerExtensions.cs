@@ -50,6 +50,9 @@ public static class OidcServerExtensions
                     o.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);
                 });
 
+                // Repeated parameters refused everywhere, oversized ones at the front channel (ParameterRules).
+                options.EnforceParameterRules();
+
                 options.RegisterScopes([.. IdpScopes.All]);
                 options.RegisterClaims(Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.Email, Claims.EmailVerified,
                     Claims.AuthenticationTime, Claims.AuthenticationContextReference, Claims.AuthenticationMethodReference,

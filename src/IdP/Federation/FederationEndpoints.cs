@@ -1,5 +1,6 @@
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
+using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using OpenIddict.Client.AspNetCore;
@@ -46,12 +47,23 @@ public static partial class FederationEndpoints
         IOptions<IdPortenOptions> options,
         ILogger<UserDirectory> logger)
     {
+        // Error passthrough (FederationExtensions): what OpenIddict refused (bad state, wrong or missing
+        // iss, an error from ID-porten, a bad id_token, a request it could not even read) arrives with
+        // the error set. It is not authenticated again: for an unreadable request (e.g. a JSON POST)
+        // that throws inside OpenIddict 7.8. The user sees one generic page; the log says why
+        // (OpenIddict's fixed error texts, no secrets).
+        if (http.GetOpenIddictClientResponse() is { Error: { } refused } response)
+        {
+            return LoginFailed(logger, refused, response.ErrorDescription);
+        }
+
         var result = await http.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
         if (!result.Succeeded || result.Principal is not { } principal)
         {
-            var error = result.Properties?.Items.TryGetValue(OpenIddictClientAspNetCoreConstants.Properties.Error, out var e) == true ? e : null;
-            LogUpstreamFailed(logger, error ?? "none", result.Failure?.Message ?? "no principal");
-            return Results.Redirect("/error?reason=login");
+            var items = result.Properties?.Items;
+            var error = items?.TryGetValue(OpenIddictClientAspNetCoreConstants.Properties.Error, out var e) == true ? e : null;
+            var description = items?.TryGetValue(OpenIddictClientAspNetCoreConstants.Properties.ErrorDescription, out var d) == true ? d : null;
+            return LoginFailed(logger, error ?? "none", description ?? result.Failure?.Message);
         }
 
         var acr = principal.FindFirst(Claims.AuthenticationContextReference)?.Value;
@@ -100,6 +112,12 @@ public static partial class FederationEndpoints
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "ID-porten login for a new authenticator was not fresh (auth_time too old or missing)")]
     private static partial void LogNotFresh(ILogger logger);
+
+    private static IResult LoginFailed(ILogger logger, string error, string? reason)
+    {
+        LogUpstreamFailed(logger, error, reason ?? "no principal");
+        return Results.Redirect("/error?reason=login");
+    }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "ID-porten login failed: error {Error}, {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, string error, string reason);

@@ -43,7 +43,10 @@ public static class FederationExtensions
             options.SetRedirectionEndpointUris(idporten.RedirectPath.TrimStart('/'));
             options.AddRegistration(registration);
 
-            var aspNetCore = options.UseAspNetCore().EnableRedirectionEndpointPassthrough();
+            // Error passthrough: a refused ID-porten response (wrong or missing iss, bad state, an
+            // error from ID-porten, a bad id_token) reaches CallbackAsync, which logs why and shows the
+            // generic login-failed page, instead of OpenIddict writing the raw error as text/plain.
+            var aspNetCore = options.UseAspNetCore().EnableRedirectionEndpointPassthrough().EnableErrorPassthrough();
             if (builder.Environment.IsDevelopment())
             {
                 aspNetCore.DisableTransportSecurityRequirement();

@@ -79,6 +79,7 @@ public sealed class UpstreamRefusalTests(StrictIdpFixture fixture) : IClassFixtu
         page.Address.AbsolutePath.Should().Be("/account/insufficient-level", page.Body);
         page.Status.Should().Be(HttpStatusCode.Forbidden);
         await AssertHasSessionAsync(browser, expected: false);
+        AssertLogged(2002, Flows.Substantial);
     }
 
     [Fact]
@@ -91,6 +92,7 @@ public sealed class UpstreamRefusalTests(StrictIdpFixture fixture) : IClassFixtu
 
         AssertLoginFailed(page);
         await AssertHasSessionAsync(browser, expected: false);
+        AssertLogged(2001, "'iss' parameter doesn't match");
     }
 
     [Fact]
@@ -104,6 +106,7 @@ public sealed class UpstreamRefusalTests(StrictIdpFixture fixture) : IClassFixtu
 
         AssertLoginFailed(page);
         await AssertHasSessionAsync(browser, expected: false);
+        AssertLogged(2001, "'iss' parameter is missing");
     }
 
     [Fact]
@@ -116,6 +119,7 @@ public sealed class UpstreamRefusalTests(StrictIdpFixture fixture) : IClassFixtu
 
         AssertLoginFailed(page);
         await AssertHasSessionAsync(browser, expected: false);
+        AssertLogged(2001, "issuer");
     }
 
     [Fact]
@@ -128,10 +132,15 @@ public sealed class UpstreamRefusalTests(StrictIdpFixture fixture) : IClassFixtu
         page.Address.AbsolutePath.Should().Be("/account/not-registered", page.Body);
         page.Status.Should().Be(HttpStatusCode.Forbidden);
         await AssertHasSessionAsync(browser, expected: false);
+        Idp.Logs.Lines.Should().NotContain(line => line.Contains(StrictIdpFixture.UnknownPid, StringComparison.Ordinal), "the pid is never logged");
     }
 
     private static async Task<BrowserPage> LogInAsync(TestBrowser browser, string pid, string acr) =>
         await Flows.LogInAtIdPortenAsync(browser, await browser.GetAsync(IdpHost.Origin + "/account/login"), pid, acr);
+
+    /// <summary>The person sees one generic page; the log says why (DESIGN.md "Conventions").</summary>
+    private void AssertLogged(int eventId, string why) =>
+        Idp.Logs.Lines.Should().Contain(line => line.Contains($"[{eventId}]", StringComparison.Ordinal) && line.Contains(why, StringComparison.Ordinal));
 
     private static void AssertLoginFailed(BrowserPage page)
     {

@@ -46,7 +46,7 @@ public static class Flows
             return await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = browser.Authenticators.NextCode(pid, browser.Clock) });
         }
 
-        if (page.Address.AbsolutePath == "/account/code" && page.Status == HttpStatusCode.OK)
+        if (page.Address.AbsolutePath == "/account/code" && page.Status == HttpStatusCode.OK && browser.Authenticators.Has(pid))
         {
             return await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = browser.Authenticators.NextCode(pid, browser.Clock) });
         }

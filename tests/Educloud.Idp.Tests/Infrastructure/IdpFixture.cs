@@ -20,8 +20,10 @@ public sealed class IdpFixture : IAsyncLifetime
     }
 
     /// <summary>A browser with an IdP session (logged in through the simulator from the start page).</summary>
-    public async Task<TestBrowser> LoggedInBrowserAsync(string pid = Flows.Pid, string acr = Flows.Substantial)
+    public async Task<TestBrowser> LoggedInBrowserAsync(string? pid = null, string acr = Flows.Substantial)
     {
+        // A new person each time by default: each login spends a one-time code of that person.
+        pid ??= Flows.NewPid();
         var browser = Idp.NewBrowser();
         var page = await Flows.LogInAtIdPortenAsync(browser, await browser.GetAsync(IdpHost.Origin + "/account/login"), pid, acr);
         page.Address.AbsolutePath.Should().Be("/", page.Body);
@@ -29,7 +31,7 @@ public sealed class IdpFixture : IAsyncLifetime
     }
 
     /// <summary>Logs in and redeems a code by hand: the browser and the token response.</summary>
-    public async Task<(TestBrowser Browser, JsonElement Tokens)> LogInWithCodeAsync(string pid = Flows.Pid)
+    public async Task<(TestBrowser Browser, JsonElement Tokens)> LogInWithCodeAsync(string? pid = null)
     {
         var browser = await LoggedInBrowserAsync(pid);
         var pkce = Pkce.New();

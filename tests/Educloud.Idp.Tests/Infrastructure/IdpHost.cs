@@ -69,6 +69,9 @@ public sealed class IdpHost : WebApplicationFactory<Program>
             ["Clients:3:Scopes:0"] = "openid",
             ["Clients:3:Scopes:1"] = "pid",
             ["Logging:LogLevel:Default"] = "Warning",
+            // One TestServer client IP ("unknown") is shared by every test of a host; the limit
+            // itself has its own test.
+            ["Totp:SubmissionsPerIpPerMinute"] = "100000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {

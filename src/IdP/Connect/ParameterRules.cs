@@ -1,0 +1,70 @@
+using System.Collections.Immutable;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace Educloud.Idp.Connect;
+
+/// <summary>
+/// Rules every request meets before OpenIddict's own checks run.
+/// <list type="bullet">
+/// <item>No repeated parameters: "Request and response parameters MUST NOT be included more than once"
+/// (RFC 6749 3.1). OpenIddict reads a repeated parameter as absent, so <c>prompt=login&amp;prompt=login</c>
+/// (or a repeated max_age, state or nonce) would silently lose it, and the app would get a code from the
+/// old session without the re-authentication it asked for.</item>
+/// <item>No oversized values at the front-channel endpoints (authorize, PAR, end session): their
+/// parameters travel on in URLs (the login page's way back, the state sent to ID-porten, the redirect
+/// to the app), where anything much larger breaks the flow later instead of failing cleanly now.</item>
+/// </list>
+/// </summary>
+public static class ParameterRules
+{
+    /// <summary>Per value; the ID-porten simulator uses the same limit. Our own id_tokens (id_token_hint) are about 1 KB.</summary>
+    public const int MaxFrontChannelValueLength = 4096;
+
+    // Runs before the first of OpenIddict's built-in validation handlers (int.MinValue + 100_000).
+    private const int Order = int.MinValue + 50_000;
+
+    // The parameters OAuth lets appear more than once (RFC 8707 resource, OpenIddict's audience).
+    private static readonly HashSet<string> MayRepeat = new(StringComparer.Ordinal) { Parameters.Resource, Parameters.Audience };
+
+    public static OpenIddictServerBuilder EnforceParameterRules(this OpenIddictServerBuilder options) => options
+        .AddEventHandler<ValidateAuthorizationRequestContext>(handler => handler.UseInlineHandler(c => Check(c, MaxFrontChannelValueLength)).SetOrder(Order))
+        .AddEventHandler<ValidatePushedAuthorizationRequestContext>(handler => handler.UseInlineHandler(c => Check(c, MaxFrontChannelValueLength)).SetOrder(Order))
+        .AddEventHandler<ValidateEndSessionRequestContext>(handler => handler.UseInlineHandler(c => Check(c, MaxFrontChannelValueLength)).SetOrder(Order))
+        .AddEventHandler<ValidateTokenRequestContext>(handler => handler.UseInlineHandler(c => Check(c, maxLength: null)).SetOrder(Order))
+        .AddEventHandler<ValidateIntrospectionRequestContext>(handler => handler.UseInlineHandler(c => Check(c, maxLength: null)).SetOrder(Order))
+        .AddEventHandler<ValidateRevocationRequestContext>(handler => handler.UseInlineHandler(c => Check(c, maxLength: null)).SetOrder(Order))
+        .AddEventHandler<ValidateUserInfoRequestContext>(handler => handler.UseInlineHandler(c => Check(c, maxLength: null)).SetOrder(Order));
+
+    private static ValueTask Check(BaseValidatingContext context, int? maxLength)
+    {
+        if (context.Transaction.Request is not { } request)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        foreach (var (name, value) in request.GetParameters())
+        {
+            var values = (ImmutableArray<string?>?)value ?? [];
+            if (values.Length > 1 && !MayRepeat.Contains(name))
+            {
+                context.Reject(Errors.InvalidRequest, $"A parameter must not be repeated{Naming(name)}.");
+                break;
+            }
+
+            if (maxLength is { } max && values.Any(v => v?.Length > max))
+            {
+                context.Reject(Errors.InvalidRequest, $"A parameter is too long{Naming(name)}.");
+                break;
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    // error_description allows printable ASCII only (RFC 6749 4.1.2.1); an unusual name is not echoed.
+    private static string Naming(string name) =>
+        name.Length <= 40 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? $": '{name}'" : "";
+}
