@@ -13,16 +13,8 @@ public static class SessionExtensions
         builder.Services.AddAuthentication(SessionDefaults.Scheme)
             .AddCookie(SessionDefaults.Scheme, options =>
             {
-                options.Cookie.Name = SessionDefaults.CookieName;
-                options.Cookie.HttpOnly = true;
-                options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
-                // Lax, not Strict: the user comes back from ID-porten with a top-level cross-site
-                // redirect and must arrive with the session that started the login.
-                options.Cookie.SameSite = SameSiteMode.Lax;
-                options.Cookie.Path = "/";
+                HostOnlySecureCookie(options, SessionDefaults.CookieName, session.IdleTimeout);
                 options.SlidingExpiration = true;
-                options.ExpireTimeSpan = session.IdleTimeout;
-                options.LoginPath = "/account/login";
                 options.LogoutPath = "/account/logout";
                 options.AccessDeniedPath = "/error";
                 options.ReturnUrlParameter = "returnUrl";
@@ -30,15 +22,22 @@ public static class SessionExtensions
             })
             .AddCookie(PendingLogin.Scheme, options =>
             {
-                options.Cookie.Name = PendingLogin.CookieName;
-                options.Cookie.HttpOnly = true;
-                options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
-                options.Cookie.SameSite = SameSiteMode.Lax;
-                options.Cookie.Path = "/";
-                options.ExpireTimeSpan = PendingLogin.Lifetime;
+                HostOnlySecureCookie(options, PendingLogin.CookieName, PendingLogin.Lifetime);
                 options.SlidingExpiration = false;
-                options.LoginPath = "/account/login";
             });
         return builder;
+    }
+
+    private static void HostOnlySecureCookie(CookieAuthenticationOptions options, string name, TimeSpan lifetime)
+    {
+        options.Cookie.Name = name;
+        options.Cookie.HttpOnly = true;
+        options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+        // Lax, not Strict: the person comes back from ID-porten with a top-level cross-site
+        // redirect and must arrive with the cookies that started the login.
+        options.Cookie.SameSite = SameSiteMode.Lax;
+        options.Cookie.Path = "/";
+        options.ExpireTimeSpan = lifetime;
+        options.LoginPath = "/account/login";
     }
 }

@@ -43,12 +43,9 @@ public sealed partial class SessionService(
         await db.SaveChangesAsync(http.RequestAborted);
 
         var facts = new SessionFacts(session.Id, user.Id, now, acr, amr);
-        await http.SignInAsync(SessionDefaults.Scheme, facts.ToPrincipal(), new AuthenticationProperties
-        {
-            IssuedUtc = now,
-            ExpiresUtc = session.ExpiresAt,
-            IsPersistent = false,
-        });
+        // No ExpiresUtc here: the cookie's own sliding lifetime is the idle timeout, and the
+        // absolute end is the session row's ExpiresAt, checked on every request (ValidateAsync).
+        await http.SignInAsync(SessionDefaults.Scheme, facts.ToPrincipal(), new AuthenticationProperties { IsPersistent = false });
         LogSessionStarted(logger, user.Id, session.Id);
     }
 
