@@ -29,4 +29,15 @@ done
 
 dotnet tool restore >/dev/null
 dotnet build Educloud.Idp.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
-dotnet test Educloud.Idp.sln -c Release --no-build --nologo "$@"
+log="$(mktemp)"
+set +e
+dotnet test Educloud.Idp.sln -c Release --no-build --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for all test projects together.
+total() { awk -v key="$1" '{ if (match($0, key ": +[0-9]+")) { t = substr($0, RSTART, RLENGTH); gsub(/[^0-9]/, "", t); s += t } } END { print s + 0 }' "$log"; }
+passed=$(total Passed)
+failed=$(total Failed)
+rm -f "$log"
+echo "${passed:-0} passed, ${failed:-0} failed"
+exit "$status"
