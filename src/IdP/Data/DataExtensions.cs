@@ -49,6 +49,8 @@ public static partial class DataExtensions
             .AddEntityFrameworkStores<IdpDbContext>();
 
         builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddSingleton<Pruning>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Pruning>());
 
         // The key ring lives in the database so restarts and replicas can read what others protected.
         builder.Services.AddDataProtection()
