@@ -10,8 +10,8 @@ namespace Educloud.Idp.Benchmarks;
 
 /// <summary>
 /// Logs a person in the way a browser would (authorize, login page, ID-porten simulator, callback,
-/// back to authorize) and redeems the code for tokens. Cookies are kept by hand: the IdP's cookies
-/// are Secure (__Host-), which a CookieContainer would not send over plain http to 127.0.0.1.
+/// authenticator set-up and one-time code, back to authorize) and redeems the code for tokens.
+/// Cookies are kept by hand (name → value, one site), which is all these flows need.
 /// </summary>
 public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
 {

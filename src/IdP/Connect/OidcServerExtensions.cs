@@ -21,10 +21,8 @@ public static class OidcServerExtensions
             .AddCore(options =>
             {
                 options.UseEntityFrameworkCore().UseDbContext<IdpDbContext>();
-                if (Environment.GetEnvironmentVariable("EXP_SECRET_CACHE") == "1")
-                {
-                    options.ReplaceApplicationManager(typeof(IdpApplicationManager<>));
-                }
+                // Remembers verified client secrets so PBKDF2 runs once per secret, not per request.
+                options.ReplaceApplicationManager(typeof(IdpApplicationManager<>));
             })
             .AddServer(options =>
             {

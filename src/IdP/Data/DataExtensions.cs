@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Educloud.Idp.Connect;
 using Educloud.Idp.Settings;
 using Microsoft.AspNetCore.DataProtection;
@@ -18,24 +19,15 @@ public static partial class DataExtensions
         {
             case DatabaseProvider.Sqlite:
                 var connectionString = SqliteConnectionString(database.ConnectionString, builder.Environment.ContentRootPath);
+                // Pooled contexts: a token request resolves the context several times over (OpenIddict's
+                // stores, Identity, our own services); pooling saves building one per request scope
+                // (docs/performance.md). Nothing here keeps state in the context beyond a request.
                 var pragmas = new SqlitePragmas();
-                if (Environment.GetEnvironmentVariable("EXP_POOL") == "1")
+                builder.Services.AddDbContextPool<IdpDbContext, SqliteIdpDbContext>(options =>
                 {
-                    builder.Services.AddDbContextPool<IdpDbContext, SqliteIdpDbContext>(options =>
-                    {
-                        options.UseSqlite(connectionString);
-                        options.AddInterceptors(pragmas);
-                    });
-                }
-                else
-                {
-                    builder.Services.AddDbContext<IdpDbContext, SqliteIdpDbContext>(options =>
-                    {
-                        options.UseSqlite(connectionString);
-                        options.AddInterceptors(pragmas);
-                    });
-                }
-
+                    options.UseSqlite(connectionString);
+                    options.AddInterceptors(pragmas);
+                });
                 break;
             default:
                 throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not available yet (only Sqlite).");
@@ -103,40 +95,56 @@ public static partial class DataExtensions
     /// <summary>
     /// WAL lets readers run beside the one writer; synchronous=NORMAL is durable in WAL mode except
     /// for the last commits on power loss; busy_timeout makes a second writer wait instead of failing.
+    /// <para>
+    /// EF Core opens and closes the connection around every query and save (a refresh grant does
+    /// about a dozen), and Microsoft.Data.Sqlite hands back the same native connection from its
+    /// pool each time. The settings live on that native connection, so they are applied the first
+    /// time it is seen rather than on every open (docs/performance.md).
+    /// </para>
     /// </summary>
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
         private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
-        private static readonly bool Once = Environment.GetEnvironmentVariable("EXP_PRAGMA_ONCE") == "1";
-        private static readonly string Extra = Environment.GetEnvironmentVariable("EXP_PRAGMA_EXTRA") ?? "";
 
-        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> configured = [];
+        // Keyed weakly by the native connection: an entry goes when the pool lets the connection go.
+        private readonly ConditionalWeakTable<object, object> configured = [];
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
-            if (!FirstOpen(connection))
+            if (IsConfigured(connection))
             {
                 return;
             }
 
             using var command = connection.CreateCommand();
-            command.CommandText = Pragmas + Extra;
+            command.CommandText = Pragmas;
             command.ExecuteNonQuery();
+            Remember(connection);
         }
 
         public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
         {
-            if (!FirstOpen(connection))
+            if (IsConfigured(connection))
             {
                 return;
             }
 
             await using var command = connection.CreateCommand();
-            command.CommandText = Pragmas + Extra;
+            command.CommandText = Pragmas;
             await command.ExecuteNonQueryAsync(cancellationToken);
+            Remember(connection);
         }
 
-        private bool FirstOpen(DbConnection connection) =>
-            !Once || connection is not SqliteConnection { Handle: { } handle } || configured.TryAdd(handle, handle);
+        private bool IsConfigured(DbConnection connection) =>
+            connection is SqliteConnection { Handle: { } handle } && configured.TryGetValue(handle, out _);
+
+        // Only after the pragmas succeeded: a failed attempt is tried again on the next open.
+        private void Remember(DbConnection connection)
+        {
+            if (connection is SqliteConnection { Handle: { } handle })
+            {
+                configured.AddOrUpdate(handle, handle);
+            }
+        }
     }
 }

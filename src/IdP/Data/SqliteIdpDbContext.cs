@@ -13,25 +13,4 @@ public sealed class SqliteIdpDbContext(DbContextOptions<SqliteIdpDbContext> opti
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
         configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToBinaryConverter>();
     }
-
-    private static readonly bool Gate = Environment.GetEnvironmentVariable("EXP_GATE") == "1";
-    private static readonly SemaphoreSlim WriteGate = new(1, 1);
-
-    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
-    {
-        if (!Gate || Database.CurrentTransaction is not null)
-        {
-            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-        }
-
-        await WriteGate.WaitAsync(cancellationToken);
-        try
-        {
-            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-        }
-        finally
-        {
-            WriteGate.Release();
-        }
-    }
 }

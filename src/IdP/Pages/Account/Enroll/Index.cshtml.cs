@@ -91,6 +91,7 @@ public sealed class EnrollModel(TotpService totp, SessionService sessions, QrCod
         GroupedSecret = TotpCode.Grouped(enrollment.Secret);
         QrCode = qr.PngDataUri(TotpCode.OtpAuthUri(enrollment.Secret, settings.Issuer, Account, settings.Digits, settings.PeriodSeconds));
         Replacing = await totp.HasActiveAsync(pending.UserId, HttpContext.RequestAborted);
-        Response.Headers.CacheControl = "no-store";
+        // No Cache-Control of our own: the form's antiforgery token already makes the page
+        // "no-cache, no-store", so the secret on it is never cached.
     }
 }
