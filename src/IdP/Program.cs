@@ -1,3 +1,4 @@
+using Educloud.Idp.Admin;
 using Educloud.Idp.Connect;
 using Educloud.Idp.Data;
 using Educloud.Idp.Federation;
@@ -18,14 +19,16 @@ builder.AddIdpSettings()
        .AddIdPortenFederation()
        .AddIdpTotp()
        .AddIdpPages()
+       .AddIdpAdminApi()
        .AddIdpOperations();
 
 var app = builder.Build();
 
-// `Educloud.Idp migrate` applies database migrations and exits (how Production upgrades).
+// `Educloud.Idp migrate` applies database migrations and exits (how Production upgrades);
+// `Educloud.Idp grant-role <username-or-user-id> admin|support` gives an admin API role and exits.
 var migrateOnly = args.Contains("migrate");
 await app.InitializeIdpDatabaseAsync(migrate: migrateOnly || app.Configuration.GetValue<bool>("Database:MigrateOnStartup"));
-if (migrateOnly)
+if (migrateOnly || await GrantRoleCommand.TryRunAsync(app, args))
 {
     return;
 }
@@ -34,6 +37,7 @@ app.UseIdpPipeline();
 app.MapIdpConnect();
 app.MapIdPortenFederation();
 app.MapIdpPages();
+app.MapIdpAdminApi();
 app.MapIdpOperations();
 
 await app.RunAsync();

@@ -45,7 +45,11 @@ public static partial class DataExtensions
             {
                 options.User.RequireUniqueEmail = false;
                 options.Password.RequiredLength = 12;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
             })
+            .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<IdpDbContext>();
 
         builder.Services.AddScoped<AuditLog>();

@@ -65,6 +65,7 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
             audit.Property(a => a.ClientId).HasMaxLength(200);
             audit.Property(a => a.ClientIp).HasMaxLength(64);
             audit.Property(a => a.Actor).HasMaxLength(450);
+            audit.Property(a => a.ActorRole).HasMaxLength(32);
             audit.Property(a => a.Reason).HasMaxLength(1000);
             audit.HasIndex(a => new { a.UserId, a.At });
             audit.HasIndex(a => new { a.Type, a.At });
