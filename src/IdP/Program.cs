@@ -4,6 +4,7 @@ using Educloud.Idp.Data;
 using Educloud.Idp.Federation;
 using Educloud.Idp.Hosting;
 using Educloud.Idp.Keys;
+using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Pages;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
@@ -18,6 +19,7 @@ builder.AddIdpSettings()
        .AddIdpOidcServer()
        .AddIdPortenFederation()
        .AddIdpTotp()
+       .AddIdpLocalAccounts()
        .AddIdpPages()
        .AddIdpAdminApi()
        .AddIdpOperations();

@@ -55,6 +55,7 @@ public static class AdminApiExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         var api = app.MapGroup(BasePath).DisableAntiforgery();
         api.MapAdminUsers();
+        api.MapAdminLocalUsers();
         api.MapAdminAudit();
         return app;
     }

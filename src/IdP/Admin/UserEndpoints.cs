@@ -183,3 +183,91 @@ public static class UserEndpoints
 
     internal static UserSummary Summary(IdpUser u) => new(u.Id, u.UserName, u.DisplayName, u.Email, u.PidHash is not null, u.CreatedAt, u.LastLoginAt);
 }
+
+public sealed record CreateUserRequest(string? UserName, string? DisplayName, string? Email, string? Reason);
+
+public sealed record EnrollmentCodeResponse(string UserId, string Code, DateTimeOffset ExpiresAt, string EnrollUrl);
+
+/// <summary>People without ID-porten: support creates them and gives them an enrollment code.</summary>
+public static partial class LocalUserEndpoints
+{
+    public static void MapAdminLocalUsers(this RouteGroupBuilder api)
+    {
+        var users = api.MapGroup("/users").RequireAuthorization(AdminApiExtensions.SupportPolicy).WithTags("Users");
+        users.MapPost("/", CreateAsync).WithName("CreateLocalUser")
+            .WithSummary("Creates a person who logs in with username, password and authenticator (no ID-porten).");
+        users.MapPost("/{id}/enrollment-codes", IssueCodeAsync).WithName("IssueEnrollmentCode")
+            .WithSummary("Issues a single-use enrollment code (replacing any unused one). The code is shown only in this response.");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9._-]{2,63}$")]
+    private static partial System.Text.RegularExpressions.Regex UserNamePattern();
+
+    private static async Task<Results<Created<UserSummary>, ProblemHttpResult>> CreateAsync(
+        CreateUserRequest? body, UserManager<IdpUser> userManager, AdminActor actor, IdpDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var userName = body?.UserName?.Trim().ToLowerInvariant();
+        if (userName is null || !UserNamePattern().IsMatch(userName) || userName.StartsWith("idporten-", StringComparison.Ordinal))
+        {
+            return UserEndpoints.Problem(400, "A username of 3 to 64 characters (a-z, 0-9, '.', '_', '-'), not starting with 'idporten-', is required.");
+        }
+
+        if (body!.DisplayName is { Length: > 200 } || body.Email is { Length: > 256 } || body.Reason is { Length: > 1000 }
+            || (body.Email is { Length: > 0 } email && !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(email)))
+        {
+            return UserEndpoints.Problem(400, "The display name (at most 200), email (a valid address) or reason (at most 1000) is not acceptable.");
+        }
+
+        if (await userManager.FindByNameAsync(userName) is not null)
+        {
+            return UserEndpoints.Problem(409, "The username is taken.");
+        }
+
+        var user = new IdpUser
+        {
+            Id = Guid.NewGuid().ToString(),
+            UserName = userName,
+            DisplayName = string.IsNullOrWhiteSpace(body.DisplayName) ? null : body.DisplayName.Trim(),
+            Email = string.IsNullOrWhiteSpace(body.Email) ? null : body.Email.Trim(),
+            CreatedAt = time.GetUtcNow(),
+        };
+        var result = await userManager.CreateAsync(user);
+        if (!result.Succeeded)
+        {
+            return UserEndpoints.Problem(400, "The user could not be created.", string.Join(" ", result.Errors.Select(e => e.Description)));
+        }
+
+        actor.Audit(AuditEventTypes.LocalUserCreated, user.Id, reason: body.Reason);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"{AdminApiExtensions.BasePath}/users/{user.Id}", UserEndpoints.Summary(user));
+    }
+
+    private static async Task<Results<Created<EnrollmentCodeResponse>, ProblemHttpResult>> IssueCodeAsync(
+        string id, ReasonRequest? body, IdpDbContext db, LocalAccounts.EnrollmentCodes codes, AdminActor actor, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (body?.Reason is { Length: > 1000 })
+        {
+            return UserEndpoints.Problem(400, "The reason is longer than 1000 characters.");
+        }
+
+        var user = await db.Users.FindAsync([id], cancellationToken);
+        if (user is null)
+        {
+            return UserEndpoints.NotFound();
+        }
+
+        if (user.PidHash is not null)
+        {
+            // They set up a new authenticator through ID-porten ("Need a new one-time code?"); a
+            // password would be a second, weaker way into their account.
+            return UserEndpoints.Problem(400, "This person logs in with ID-porten; enrollment codes are for people without it.");
+        }
+
+        var issued = await codes.IssueAsync(user.Id, actor.UserId, cancellationToken);
+        actor.Audit(AuditEventTypes.EnrollmentCodeIssued, user.Id, reason: body?.Reason);
+        await db.SaveChangesAsync(cancellationToken);
+        http.Response.Headers.CacheControl = "no-store";
+        var url = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/account/enroll-with-code";
+        return TypedResults.Created($"{AdminApiExtensions.BasePath}/users/{user.Id}", new EnrollmentCodeResponse(user.Id, issued.Code, issued.ExpiresAt, url));
+    }
+}

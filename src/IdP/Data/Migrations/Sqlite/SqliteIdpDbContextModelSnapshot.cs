@@ -199,6 +199,42 @@ namespace Educloud.Idp.Data.Migrations.Sqlite
                     b.ToTable("Sessions", (string)null);
                 });
 
+            modelBuilder.Entity("Educloud.Idp.LocalAccounts.EnrollmentCode", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("IssuedBy")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "CodeHash");
+
+                    b.ToTable("EnrollmentCodes", (string)null);
+                });
+
             modelBuilder.Entity("Educloud.Idp.Totp.TotpFactor", b =>
                 {
                     b.Property<Guid>("Id")
@@ -595,6 +631,15 @@ namespace Educloud.Idp.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Educloud.Idp.Data.UserSession", b =>
+                {
+                    b.HasOne("Educloud.Idp.Data.IdpUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Educloud.Idp.LocalAccounts.EnrollmentCode", b =>
                 {
                     b.HasOne("Educloud.Idp.Data.IdpUser", null)
                         .WithMany()
