@@ -27,8 +27,9 @@ public sealed class AdminUsersApiTests(IdpFixture fixture) : IClassFixture<IdpFi
     [MemberData(nameof(UserEndpoints))]
     public async Task WithoutToken_401(string method, string path)
     {
-        var (status, _, _) = await AdminApi.SendAsync(Idp, null, new HttpMethod(method), path, method == "POST" ? new { reason = "x" } : null);
+        var (status, _, contentType) = await AdminApi.SendAsync(Idp, null, new HttpMethod(method), path, method == "POST" ? new { reason = "x" } : null);
         status.Should().Be(401);
+        contentType.Should().Be("application/problem+json");
     }
 
     [Theory]
