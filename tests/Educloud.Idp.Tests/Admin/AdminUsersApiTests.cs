@@ -185,6 +185,27 @@ public sealed class AdminUsersApiTests(IdpFixture fixture) : IClassFixture<IdpFi
     }
 
     [Fact]
+    public async Task RoleTakenAway_ARefreshedTokenNoLongerCarriesIt()
+    {
+        var support = await SupportAsync();
+        (await AdminApi.SendAsync(Idp, support.AccessToken, HttpMethod.Get, "/api/admin/users?q=x")).Status.Should().Be(200);
+        await AdminApi.InScopeAsync(Idp, async s =>
+        {
+            var users = s.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<IdpUser>>();
+            return await users.RemoveFromRoleAsync((await users.FindByIdAsync(support.UserId))!, AdminRoles.Support);
+        });
+
+        using var backchannel = Idp.NewBackchannel();
+        var (status, tokens) = await Flows.TokenAsync(backchannel, new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token",
+            ["refresh_token"] = support.RefreshToken!,
+        }, IdpHost.AdminClientId, IdpHost.AdminSecret);
+        status.Should().Be(200, tokens.ToString());
+        (await AdminApi.SendAsync(Idp, tokens.GetProperty("access_token").GetString(), HttpMethod.Get, "/api/admin/users?q=x")).Status.Should().Be(403);
+    }
+
+    [Fact]
     public async Task OpenApiDocument_DescribesTheAdminApi()
     {
         using var client = Idp.NewBackchannel();
