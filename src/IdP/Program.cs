@@ -1,8 +1,10 @@
+using Educloud.Idp.Admin;
 using Educloud.Idp.Connect;
 using Educloud.Idp.Data;
 using Educloud.Idp.Federation;
 using Educloud.Idp.Hosting;
 using Educloud.Idp.Keys;
+using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Pages;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
@@ -17,15 +19,18 @@ builder.AddIdpSettings()
        .AddIdpOidcServer()
        .AddIdPortenFederation()
        .AddIdpTotp()
+       .AddIdpLocalAccounts()
        .AddIdpPages()
+       .AddIdpAdminApi()
        .AddIdpOperations();
 
 var app = builder.Build();
 
-// `Educloud.Idp migrate` applies database migrations and exits (how Production upgrades).
+// `Educloud.Idp migrate` applies database migrations and exits (how Production upgrades);
+// `Educloud.Idp grant-role <username-or-user-id> admin|support` gives an admin API role and exits.
 var migrateOnly = args.Contains("migrate");
 await app.InitializeIdpDatabaseAsync(migrate: migrateOnly || app.Configuration.GetValue<bool>("Database:MigrateOnStartup"));
-if (migrateOnly)
+if (migrateOnly || await GrantRoleCommand.TryRunAsync(app, args))
 {
     return;
 }
@@ -34,6 +39,7 @@ app.UseIdpPipeline();
 app.MapIdpConnect();
 app.MapIdPortenFederation();
 app.MapIdpPages();
+app.MapIdpAdminApi();
 app.MapIdpOperations();
 
 await app.RunAsync();

@@ -61,7 +61,7 @@ public static partial class ConnectEndpoints
             return Results.Redirect(LoginRedirect(http, request, fresh: false));
         }
 
-        var principal = claims.ForLogin(user, facts, request.GetScopes());
+        var principal = await claims.ForLoginAsync(user, facts, request.GetScopes());
         LogAuthorized(loggers.CreateLogger(typeof(ConnectEndpoints)), user.Id, request.ClientId ?? "?");
         return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
@@ -93,7 +93,7 @@ public static partial class ConnectEndpoints
                 return Forbid(Errors.InvalidGrant, "The token is no longer valid.");
             }
 
-            return Results.SignIn(claims.ForRedemption(stored, user), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            return Results.SignIn(await claims.ForRedemptionAsync(stored, user), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
         return Forbid(Errors.UnsupportedGrantType, "The grant type is not supported.");

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Educloud.Idp.Data;
 using Educloud.Idp.Federation;
 using Educloud.Idp.Sessions;
+using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -13,10 +14,10 @@ namespace Educloud.Idp.Connect;
 /// The one place where the claims that apps receive are built and where each claim's destination
 /// (id_token, access token) is decided. Authorize, token and userinfo all come through here.
 /// </summary>
-public sealed class IdpClaims(PidProtector pids)
+public sealed class IdpClaims(PidProtector pids, UserManager<IdpUser> users)
 {
     /// <summary>Principal for a login: the user plus what the IdP session proves (auth_time, acr, amr, sid).</summary>
-    public ClaimsPrincipal ForLogin(IdpUser user, SessionFacts session, IEnumerable<string> grantedScopes)
+    public Task<ClaimsPrincipal> ForLoginAsync(IdpUser user, SessionFacts session, IEnumerable<string> grantedScopes)
     {
         var identity = NewIdentity();
         identity.SetClaim(Claims.Subject, user.Id)
@@ -26,11 +27,11 @@ public sealed class IdpClaims(PidProtector pids)
         identity.AddClaim(new Claim(Claims.AuthenticationTime,
             session.AuthenticatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
         identity.SetClaims(Claims.AuthenticationMethodReference, [.. session.Amr]);
-        return Finish(identity, user, grantedScopes);
+        return FinishAsync(identity, user, grantedScopes);
     }
 
     /// <summary>Principal for a refresh or code redemption: keep what the login proved, refresh what the user is.</summary>
-    public ClaimsPrincipal ForRedemption(ClaimsPrincipal stored, IdpUser user)
+    public Task<ClaimsPrincipal> ForRedemptionAsync(ClaimsPrincipal stored, IdpUser user)
     {
         var identity = NewIdentity();
         foreach (var type in new[] { Claims.Subject, Claims.AuthenticationTime, Claims.AuthenticationContextReference, IdpClaimTypes.SessionId })
@@ -43,7 +44,7 @@ public sealed class IdpClaims(PidProtector pids)
 
         identity.SetClaims(Claims.AuthenticationMethodReference, [.. stored.GetClaims(Claims.AuthenticationMethodReference)]);
         identity.SetAuthorizationId(stored.GetAuthorizationId());
-        return Finish(identity, user, stored.GetScopes());
+        return FinishAsync(identity, user, stored.GetScopes());
     }
 
     /// <summary>Principal for a machine client (client_credentials): the subject is the client itself.</summary>
@@ -86,10 +87,20 @@ public sealed class IdpClaims(PidProtector pids)
     private static ClaimsIdentity NewIdentity() =>
         new(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
 
-    private ClaimsPrincipal Finish(ClaimsIdentity identity, IdpUser user, IEnumerable<string> grantedScopes)
+    private async Task<ClaimsPrincipal> FinishAsync(ClaimsIdentity identity, IdpUser user, IEnumerable<string> grantedScopes)
     {
         var scopes = grantedScopes.ToList();
         identity.SetScopes(scopes);
+
+        // The admin API: its own audience, and the person's admin roles read fresh at every issue
+        // (a refresh after a role is taken away no longer carries it).
+        if (scopes.Contains(IdpScopes.AdminApi))
+        {
+            identity.SetResources(IdpScopes.AdminApiAudience);
+            var roles = (await users.GetRolesAsync(user)).Where(AdminRoles.All.Contains).ToList();
+            identity.SetClaims(Claims.Role, [.. roles]);
+        }
+
         if (scopes.Contains(Scopes.Profile))
         {
             identity.SetClaim(Claims.Name, DisplayName(user))
@@ -119,6 +130,7 @@ public sealed class IdpClaims(PidProtector pids)
             => [Destinations.AccessToken, Destinations.IdentityToken],
         IdpClaimTypes.SessionId => [Destinations.IdentityToken],
         Claims.Name or Claims.PreferredUsername or Claims.Email => [Destinations.AccessToken, Destinations.IdentityToken],
+        Claims.Role => [Destinations.AccessToken],
         IdpClaimTypes.Pid => [Destinations.IdentityToken],
         _ => [],
     };

@@ -50,11 +50,12 @@ public static class OidcServerExtensions
 
                 // Repeated parameters refused everywhere, oversized ones at the front channel (ParameterRules).
                 options.EnforceParameterRules();
+                options.EnforceClientAuthenticationMethod();
 
                 options.RegisterScopes([.. IdpScopes.All]);
                 options.RegisterClaims(Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.Email, Claims.EmailVerified,
                     Claims.AuthenticationTime, Claims.AuthenticationContextReference, Claims.AuthenticationMethodReference,
-                    IdpClaimTypes.SessionId, IdpClaimTypes.Pid);
+                    IdpClaimTypes.SessionId, IdpClaimTypes.Pid, Claims.Role);
 
                 // A redeemed refresh token presented again revokes the whole authorization at once
                 // (RFC 9700 4.14.2): no grace period in which a thief and the app both hold valid tokens.

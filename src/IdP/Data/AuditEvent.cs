@@ -21,6 +21,9 @@ public sealed class AuditEvent
     /// <summary>Who did it, when not the person themselves (a support user, later).</summary>
     public string? Actor { get; set; }
 
+    /// <summary>The role the actor acted with (admin or support) on an admin API call.</summary>
+    public string? ActorRole { get; set; }
+
     public string? Reason { get; set; }
 }
 
@@ -31,4 +34,15 @@ public static class AuditEventTypes
     public const string TotpWrongCode = "totp.wrong_code";
     public const string TotpLockedOut = "totp.locked_out";
     public const string TotpReuseAttempted = "totp.reuse_attempted";
+    public const string AuthenticatorRevoked = "admin.authenticator_revoked";
+    public const string SessionsEnded = "admin.sessions_ended";
+    public const string Unlocked = "admin.unlocked";
+    public const string LocalUserCreated = "admin.user_created";
+    public const string EnrollmentCodeIssued = "admin.enrollment_code_issued";
+    public const string EnrollmentCodeUsed = "enrollment_code.used";
+    public const string AppRegistered = "admin.app_registered";
+    public const string AppUpdated = "admin.app_updated";
+    public const string AppDisabled = "admin.app_disabled";
+    public const string PasswordFailed = "password.failed";
+    public const string RoleGranted = "admin.role_granted";
 }

@@ -36,8 +36,18 @@ public static partial class DataExtensions
         builder.Services.AddIdentityCore<IdpUser>(options =>
             {
                 options.User.RequireUniqueEmail = false;
+                // NIST 800-63B rev 4 3.1.1.2: length, no composition rules (they make passwords worse, not stronger).
                 options.Password.RequiredLength = 12;
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequiredUniqueChars = 4;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
             })
+            .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<IdpDbContext>();
 
         builder.Services.AddScoped<AuditLog>();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Totp;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,6 +19,8 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<TotpFactor> TotpFactors => Set<TotpFactor>();
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public DbSet<EnrollmentCode> EnrollmentCodes => Set<EnrollmentCode>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -56,6 +59,17 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
             factor.HasOne<IdpUser>().WithMany().HasForeignKey(f => f.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
+        builder.Entity<EnrollmentCode>(code =>
+        {
+            code.ToTable("EnrollmentCodes");
+            code.HasKey(c => c.Id);
+            code.Property(c => c.UserId).HasMaxLength(450);
+            code.Property(c => c.CodeHash).HasMaxLength(64);
+            code.Property(c => c.IssuedBy).HasMaxLength(450);
+            code.HasIndex(c => new { c.UserId, c.CodeHash });
+            code.HasOne<IdpUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
         builder.Entity<AuditEvent>(audit =>
         {
             audit.ToTable("AuditEvents");
@@ -65,6 +79,7 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
             audit.Property(a => a.ClientId).HasMaxLength(200);
             audit.Property(a => a.ClientIp).HasMaxLength(64);
             audit.Property(a => a.Actor).HasMaxLength(450);
+            audit.Property(a => a.ActorRole).HasMaxLength(32);
             audit.Property(a => a.Reason).HasMaxLength(1000);
             audit.HasIndex(a => new { a.UserId, a.At });
             audit.HasIndex(a => new { a.Type, a.At });

@@ -31,8 +31,11 @@ public static class PagesExtensions
     public static WebApplication UseIdpPipeline(this WebApplication app)
     {
         app.UseForwardedHeaders();
-        app.UseExceptionHandler("/error");
-        app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+        app.UseWhen(http => !IsApi(http), pages => pages.UseExceptionHandler("/error"));
+        app.UseWhen(IsApi, api => api.UseExceptionHandler());
+        // The admin API answers with problem details (RFC 9457), never with the HTML error page.
+        app.UseWhen(http => !IsApi(http), pages => pages.UseStatusCodePagesWithReExecute("/error", "?status={0}"));
+        app.UseWhen(IsApi, api => api.UseStatusCodePages());
         app.UseIdpSecurityHeaders();
         app.UseStaticFiles();
         app.UseRouting();
@@ -42,6 +45,8 @@ public static class PagesExtensions
         app.UseAntiforgery();
         return app;
     }
+
+    private static bool IsApi(HttpContext http) => http.Request.Path.StartsWithSegments("/api");
 
     public static WebApplication MapIdpPages(this WebApplication app)
     {

@@ -24,6 +24,9 @@ public sealed class IdpHost : WebApplicationFactory<Program>
     public const string MachineClientId = "test-machine";
     public const string MachineSecret = "DEVELOPMENT-ONLY-test-machine-secret-012345";
     public const string PidAppClientId = "test-pid-app";
+    public const string AdminClientId = "test-admin";
+    public const string AdminSecret = "DEVELOPMENT-ONLY-test-admin-secret-01234567";
+    public const string AdminRedirectUri = AppOrigin + "/admin/callback";
 
     private readonly Dictionary<string, string?> settings;
 
@@ -68,6 +71,13 @@ public sealed class IdpHost : WebApplicationFactory<Program>
             ["Clients:3:RedirectUris:0"] = AppOrigin + "/pid/callback",
             ["Clients:3:Scopes:0"] = "openid",
             ["Clients:3:Scopes:1"] = "pid",
+            ["Clients:4:ClientId"] = AdminClientId,
+            ["Clients:4:DisplayName"] = "Test admin console",
+            ["Clients:4:ClientSecret"] = AdminSecret,
+            ["Clients:4:RedirectUris:0"] = AdminRedirectUri,
+            ["Clients:4:Scopes:0"] = "openid",
+            ["Clients:4:Scopes:1"] = "offline_access",
+            ["Clients:4:Scopes:2"] = "admin_api",
             ["Logging:LogLevel:Default"] = "Warning",
             // One TestServer client IP ("unknown") is shared by every test of a host; the limit
             // itself has its own test.

@@ -18,6 +18,7 @@ public sealed class SettingsSchemaTests
         (IdpSessionOptions.Section, typeof(IdpSessionOptions)),
         (TokenOptions.Section, typeof(TokenOptions)),
         (Educloud.Idp.Totp.TotpOptions.Section, typeof(Educloud.Idp.Totp.TotpOptions)),
+        (Educloud.Idp.LocalAccounts.LocalAccountOptions.Section, typeof(Educloud.Idp.LocalAccounts.LocalAccountOptions)),
     ];
 
     public static TheoryData<string> SectionNames() => [.. Sections.Select(s => s.Section)];

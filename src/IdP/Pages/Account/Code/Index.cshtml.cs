@@ -1,4 +1,5 @@
 using Educloud.Idp.Data;
+using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Totp;
 using Microsoft.AspNetCore.Authorization;
@@ -61,8 +62,9 @@ internal static class LoginFinish
             return new RedirectResult("/account/login");
         }
 
-        // RFC 8176: otp (the authenticator) and mfa (with ID-porten, more than one factor).
-        await sessions.SignInAsync(http, user, pending.Upstream, ["otp", "mfa"], pending.Upstream.Acr);
+        // RFC 8176: otp (the authenticator) and mfa (with ID-porten or a password, more than one factor).
+        string[] amr = pending.IsPasswordLogin() ? ["pwd", "otp", "mfa"] : ["otp", "mfa"];
+        await sessions.SignInAsync(http, user, pending.Upstream, amr, pending.Upstream.Acr);
         return new RedirectResult(Federation.LocalUrl.OrRoot(pending.ReturnUrl));
     }
 }

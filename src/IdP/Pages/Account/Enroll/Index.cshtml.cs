@@ -1,4 +1,5 @@
 using Educloud.Idp.Data;
+using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Totp;
 using Microsoft.AspNetCore.Authorization;
@@ -75,7 +76,8 @@ public sealed class EnrollModel(TotpService totp, SessionService sessions, QrCod
         return pending switch
         {
             { Purpose: LoginPurpose.Enroll } => pending,
-            { Purpose: LoginPurpose.Login } when !await totp.HasActiveAsync(pending.UserId, HttpContext.RequestAborted) => pending,
+            // A password alone never leads to an enrollment: only ID-porten or an enrollment code does.
+            { Purpose: LoginPurpose.Login } when !pending.IsPasswordLogin() && !await totp.HasActiveAsync(pending.UserId, HttpContext.RequestAborted) => pending,
             _ => null,
         };
     }

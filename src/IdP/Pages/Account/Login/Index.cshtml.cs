@@ -1,20 +1,29 @@
+using Educloud.Idp.Data;
 using Educloud.Idp.Federation;
+using Educloud.Idp.LocalAccounts;
+using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
+using Educloud.Idp.Totp;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using OpenIddict.Client.AspNetCore;
 
 namespace Educloud.Idp.Pages.Account.Login;
 
 [AllowAnonymous]
-public sealed class LoginModel(IOptions<IdPortenOptions> idporten) : PageModel
+[EnableRateLimiting(LocalAccountExtensions.PasswordSubmissionPolicy)]
+public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogger<LoginModel> logger) : PageModel
 {
     public string ReturnUrl { get; private set; } = "/";
 
     /// <summary>The app asked for a new login (prompt=login or max_age): ID-porten must not reuse its session either.</summary>
     public bool Fresh { get; private set; }
+
+    public bool PasswordFailed { get; private set; }
 
     public void OnGet(string? returnUrl, bool fresh = false)
     {
@@ -25,4 +34,61 @@ public sealed class LoginModel(IOptions<IdPortenOptions> idporten) : PageModel
     public IActionResult OnPost(string? returnUrl, bool fresh = false) =>
         Challenge(FederationEndpoints.ChallengeProperties(LocalUrl.OrRoot(returnUrl), fresh, idporten.Value),
             OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
+
+    /// <summary>
+    /// People without ID-porten: a correct password is only the first factor. It leads to the code
+    /// page (never to a session, never to an enrollment); one message for every failure.
+    /// </summary>
+    public async Task<IActionResult> OnPostPasswordAsync(
+        string? returnUrl, string? username, string? password,
+        [FromServices] UserManager<IdpUser> users, [FromServices] TotpService totp, [FromServices] AuditLog audit, [FromServices] TimeProvider time)
+    {
+        ReturnUrl = LocalUrl.OrRoot(returnUrl);
+        var user = string.IsNullOrWhiteSpace(username) || username.Length > 64 || string.IsNullOrEmpty(password) || password.Length > 256
+            ? null
+            : await users.FindByNameAsync(username.Trim());
+
+        // A person from ID-porten has no password; one from support has one once enrolled.
+        if (user is null || user.PidHash is not null || !await users.HasPasswordAsync(user))
+        {
+            LogPasswordFailed(logger, "unknown user");
+            return Failed();
+        }
+
+        if (await users.IsLockedOutAsync(user))
+        {
+            LogPasswordFailed(logger, "locked out");
+            await audit.WriteAsync(AuditEventTypes.PasswordFailed, user.Id, HttpContext, reason: "locked out");
+            return Failed();
+        }
+
+        if (!await users.CheckPasswordAsync(user, password!))
+        {
+            await users.AccessFailedAsync(user);
+            LogPasswordFailed(logger, "wrong password");
+            await audit.WriteAsync(AuditEventTypes.PasswordFailed, user.Id, HttpContext, reason: "wrong password");
+            return Failed();
+        }
+
+        // Without an authenticator a password leads nowhere: support revokes and issues a new code.
+        if (!await totp.HasActiveAsync(user.Id, HttpContext.RequestAborted))
+        {
+            LogPasswordFailed(logger, "no authenticator");
+            return Failed();
+        }
+
+        await users.ResetAccessFailedCountAsync(user);
+        await new PendingLogin(user.Id, LoginPurpose.Login, LocalAccountExtensions.PasswordLogin, ReturnUrl).SignInAsync(HttpContext, time);
+        return Redirect("/account/code");
+    }
+
+    private PageResult Failed()
+    {
+        PasswordFailed = true;
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return Page();
+    }
+
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Password login refused: {Why}")]
+    private static partial void LogPasswordFailed(ILogger logger, string why);
 }

@@ -1,0 +1,69 @@
+using System.Security.Claims;
+using Educloud.Idp.Connect;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
+
+namespace Educloud.Idp.Admin;
+
+/// <summary>
+/// The admin API (/api/admin): bearer access tokens issued by this IdP with the admin_api scope and
+/// audience, validated locally with token and authorization entry validation (a revoked token or
+/// authorization stops working at once), and the person's role (admin or support) in the token.
+/// </summary>
+public static class AdminApiExtensions
+{
+    public const string SupportPolicy = "admin_api.support";
+    public const string AdminPolicy = "admin_api.admin";
+    public const string BasePath = "/api/admin";
+
+    public static WebApplicationBuilder AddIdpAdminApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOpenIddict()
+            .AddValidation(options =>
+            {
+                options.UseLocalServer();
+                options.UseAspNetCore();
+                options.EnableTokenEntryValidation();
+                options.EnableAuthorizationEntryValidation();
+            });
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(SupportPolicy, policy => policy
+                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => HasRole(context.User, AdminRoles.Admin, AdminRoles.Support)))
+            .AddPolicy(AdminPolicy, policy => policy
+                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => HasRole(context.User, AdminRoles.Admin)));
+
+        builder.Services.AddProblemDetails();
+        // Unreadable JSON is the caller's mistake: a 400 problem, in Development too (which would throw).
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
+        builder.Services.AddOpenApi("v1", options =>
+        {
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/admin", StringComparison.Ordinal) == true;
+        });
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<AdminActor>();
+        builder.Services.AddScoped<AuthenticatorRevocation>();
+        return builder;
+    }
+
+    public static WebApplication MapIdpAdminApi(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json");
+        var api = app.MapGroup(BasePath).DisableAntiforgery();
+        api.MapAdminUsers();
+        api.MapAdminLocalUsers();
+        api.MapAdminApps();
+        api.MapAdminAudit();
+        return app;
+    }
+
+    /// <summary>A token for the admin API: its scope, its audience, and one of the given roles.</summary>
+    internal static bool HasRole(ClaimsPrincipal user, params string[] roles) =>
+        user.HasScope(IdpScopes.AdminApi)
+        && user.GetAudiences().Contains(IdpScopes.AdminApiAudience, StringComparer.Ordinal)
+        && roles.Any(role => user.GetClaims(OpenIddictConstants.Claims.Role).Contains(role, StringComparer.Ordinal));
+}

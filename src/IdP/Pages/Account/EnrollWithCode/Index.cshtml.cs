@@ -1,0 +1,102 @@
+using Educloud.Idp.Data;
+using Educloud.Idp.LocalAccounts;
+using Educloud.Idp.Sessions;
+using Educloud.Idp.Totp;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Educloud.Idp.Pages.Account.EnrollWithCode;
+
+/// <summary>
+/// A person without ID-porten redeems the enrollment code from support: sets a password, then goes
+/// on to set up the authenticator (/account/enroll, unlocked by a PendingLogin with purpose enroll).
+/// The code is used once; the session starts only after the authenticator is confirmed.
+/// </summary>
+[AllowAnonymous]
+[EnableRateLimiting(LocalAccountExtensions.PasswordSubmissionPolicy)]
+public sealed partial class EnrollWithCodeModel(
+    UserManager<IdpUser> users,
+    EnrollmentCodes codes,
+    AuditLog audit,
+    TimeProvider time,
+    ILogger<EnrollWithCodeModel> logger) : PageModel
+{
+    public bool Failed { get; private set; }
+
+    public IReadOnlyList<string> PasswordErrors { get; private set; } = [];
+
+    public string? UserName { get; private set; }
+
+    public void OnGet() => Response.Headers.CacheControl = "no-store";
+
+    public async Task<IActionResult> OnPostAsync(string? username, string? code, string? password, string? confirm)
+    {
+        Response.Headers.CacheControl = "no-store";
+        UserName = username?.Length <= 64 ? username : null;
+        var user = string.IsNullOrWhiteSpace(username) || username.Length > 64 || string.IsNullOrWhiteSpace(code) || code.Length > 64
+            ? null
+            : await users.FindByNameAsync(username.Trim());
+        if (user is null || user.PidHash is not null || !await codes.IsValidAsync(user.Id, code!, HttpContext.RequestAborted))
+        {
+            LogRefused(logger);
+            Failed = true;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        var errors = new List<string>();
+        if (string.IsNullOrEmpty(password) || password != confirm)
+        {
+            errors.Add("The two passwords are not the same.");
+        }
+        else
+        {
+            foreach (var validator in users.PasswordValidators)
+            {
+                var result = await validator.ValidateAsync(users, user, password);
+                errors.AddRange(result.Errors.Select(e => e.Description));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            PasswordErrors = errors;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        // One conditional UPDATE decides: a code used by a racing request is refused here.
+        if (!await codes.TryUseAsync(user.Id, code!, HttpContext.RequestAborted))
+        {
+            LogRefused(logger);
+            Failed = true;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        if (await users.HasPasswordAsync(user))
+        {
+            await users.RemovePasswordAsync(user);
+        }
+
+        var added = await users.AddPasswordAsync(user, password!);
+        if (!added.Succeeded)
+        {
+            PasswordErrors = [.. added.Errors.Select(e => e.Description)];
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        await users.SetLockoutEndDateAsync(user, null);
+        await users.ResetAccessFailedCountAsync(user);
+        await audit.WriteAsync(AuditEventTypes.EnrollmentCodeUsed, user.Id, HttpContext);
+        await new PendingLogin(user.Id, LoginPurpose.Enroll, LocalAccountExtensions.PasswordLogin, "/").SignInAsync(HttpContext, time);
+        return Redirect("/account/enroll");
+    }
+
+    [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "Enrollment code refused")]
+    private static partial void LogRefused(ILogger logger);
+}
