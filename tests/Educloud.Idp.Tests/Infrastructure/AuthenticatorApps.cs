@@ -28,10 +28,12 @@ public sealed class AuthenticatorApps
         {
             var now = clock.GetUtcNow();
             var current = TotpCode.TimeStep(now, 30);
-            var step = Math.Max(current - 1, app.LastStep + 1);
+            // Never the previous step: on a loaded machine the IdP may check the code in the next
+            // step already, and current - 1 would then be two steps old (outside the drift window).
+            var step = Math.Max(current, app.LastStep + 1);
             if (step > current + 1)
             {
-                throw new InvalidOperationException($"Person {pid} logged in more than three times within 90 s; use another person or move the clock.");
+                throw new InvalidOperationException($"Person {pid} logged in more than twice within one 30 s step; use another person or move the clock.");
             }
 
             app.LastStep = step;
