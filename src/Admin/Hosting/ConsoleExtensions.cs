@@ -58,6 +58,9 @@ public static class ConsoleExtensions
                 options.ClientSecret = idp.ClientSecret;
                 options.ResponseType = "code";
                 options.UsePkce = true;
+                // The code comes back in the query (a plain redirect, no script at either end); it is
+                // single-use and bound to this browser by PKCE and the correlation cookie.
+                options.ResponseMode = "query";
                 options.SaveTokens = true;
                 options.MapInboundClaims = false;
                 options.GetClaimsFromUserInfoEndpoint = false;
