@@ -197,3 +197,27 @@ public sealed class ConsoleFlowTests(ConsoleFixture fixture) : IClassFixture<Con
     private Task<int> ActiveFactorsAsync(string userId) =>
         AdminApi.InScopeAsync(Idp, s => s.GetRequiredService<IdpDbContext>().TotpFactors.CountAsync(f => f.UserId == userId && f.State == Educloud.Idp.Totp.TotpFactorState.Active));
 }
+
+/// <summary>When the IdP stops honouring the console's access token, the console sends the person to log in again.</summary>
+public sealed class ConsoleReLoginTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+{
+    [Fact]
+    public async Task ApiAnswers401_ConsoleSendsThePersonToLogInAgain()
+    {
+        var (supportPid, supportId) = await fixture.PersonAsync(AdminRoles.Support);
+        var (support, start) = await fixture.LogInToConsoleAsync(supportPid);
+        start.Status.Should().Be(HttpStatusCode.OK, start.Body);
+
+        // Another admin revokes this support person's own authenticator: their tokens are revoked.
+        var (adminPid, _) = await fixture.PersonAsync(AdminRoles.Admin);
+        var (admin, _) = await fixture.LogInToConsoleAsync(adminPid);
+        var confirm = await admin.GetAsync($"{ConsoleHost.Origin}/users/{supportId}/revoke-authenticator");
+        (await admin.SubmitAsync(confirm, "main form[method=post]", new Dictionary<string, string> { ["Input.Reason"] = "left the team" }))
+            .Status.Should().Be(HttpStatusCode.OK);
+
+        var page = await support.GetAsync(ConsoleHost.Origin + "/?q=someone");
+
+        page.Address.Host.Should().Be(new Uri(IdpHost.Origin).Host);
+        page.Address.AbsolutePath.Should().Be("/account/login", "their IdP session is gone too, so they log in afresh");
+    }
+}
