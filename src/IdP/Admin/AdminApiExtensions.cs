@@ -56,6 +56,7 @@ public static class AdminApiExtensions
         var api = app.MapGroup(BasePath).DisableAntiforgery();
         api.MapAdminUsers();
         api.MapAdminLocalUsers();
+        api.MapAdminApps();
         api.MapAdminAudit();
         return app;
     }

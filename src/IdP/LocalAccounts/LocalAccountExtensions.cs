@@ -1,4 +1,7 @@
+using System.Threading.RateLimiting;
 using Educloud.Idp.Sessions;
+using Educloud.Idp.Totp;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Educloud.Idp.LocalAccounts;
@@ -12,13 +15,27 @@ public static class LocalAccountExtensions
     /// <summary>What a correct password proves, in the shape of an upstream login (no upstream session).</summary>
     public static UpstreamLogin PasswordLogin => new(null, Acr, ["pwd"]);
 
-    public static bool IsPasswordLogin(this PendingLogin pending) => pending.Upstream.Amr.Contains("pwd") && pending.Upstream.SessionId is null;
+    /// <summary>Posts of a password or an enrollment code, per client IP (GETs of the login page are not counted).</summary>
+    public const string PasswordSubmissionPolicy = "password-submission";
+
+    /// <summary>A login whose first factor was our own password (ID-porten's levels are never this acr).</summary>
+    public static bool IsPasswordLogin(this PendingLogin pending) => pending.Upstream.Acr == Acr;
 
     public static WebApplicationBuilder AddIdpLocalAccounts(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IValidateOptions<LocalAccountOptions>, LocalAccountOptionsValidator>();
         builder.Services.AddOptions<LocalAccountOptions>().BindConfiguration(LocalAccountOptions.Section).ValidateOnStart();
         builder.Services.AddScoped<EnrollmentCodes>();
+
+        // The same budget per IP as one-time codes (Totp:SubmissionsPerIpPerMinute), in its own partition.
+        var perMinute = builder.Configuration.GetSection(TotpOptions.Section).Get<TotpOptions>()?.SubmissionsPerIpPerMinute
+            ?? new TotpOptions().SubmissionsPerIpPerMinute;
+        builder.Services.Configure<RateLimiterOptions>(options => options.AddPolicy(PasswordSubmissionPolicy, http =>
+            HttpMethods.IsPost(http.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(
+                    "pwd:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter("get")));
         return builder;
     }
 }

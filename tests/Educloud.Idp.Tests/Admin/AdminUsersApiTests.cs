@@ -27,8 +27,9 @@ public sealed class AdminUsersApiTests(IdpFixture fixture) : IClassFixture<IdpFi
     [MemberData(nameof(UserEndpoints))]
     public async Task WithoutToken_401(string method, string path)
     {
-        var (status, _, _) = await AdminApi.SendAsync(Idp, null, new HttpMethod(method), path, method == "POST" ? new { reason = "x" } : null);
+        var (status, _, contentType) = await AdminApi.SendAsync(Idp, null, new HttpMethod(method), path, method == "POST" ? new { reason = "x" } : null);
         status.Should().Be(401);
+        contentType.Should().Be("application/problem+json");
     }
 
     [Theory]
@@ -181,6 +182,27 @@ public sealed class AdminUsersApiTests(IdpFixture fixture) : IClassFixture<IdpFi
         afterStatus.Should().Be(401);
         var page = await other.Browser.GetAsync(Flows.AuthorizeUrl());
         page.Address.AbsolutePath.Should().Be("/account/login", "the IdP session has ended");
+    }
+
+    [Fact]
+    public async Task RoleTakenAway_ARefreshedTokenNoLongerCarriesIt()
+    {
+        var support = await SupportAsync();
+        (await AdminApi.SendAsync(Idp, support.AccessToken, HttpMethod.Get, "/api/admin/users?q=x")).Status.Should().Be(200);
+        await AdminApi.InScopeAsync(Idp, async s =>
+        {
+            var users = s.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<IdpUser>>();
+            return await users.RemoveFromRoleAsync((await users.FindByIdAsync(support.UserId))!, AdminRoles.Support);
+        });
+
+        using var backchannel = Idp.NewBackchannel();
+        var (status, tokens) = await Flows.TokenAsync(backchannel, new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token",
+            ["refresh_token"] = support.RefreshToken!,
+        }, IdpHost.AdminClientId, IdpHost.AdminSecret);
+        status.Should().Be(200, tokens.ToString());
+        (await AdminApi.SendAsync(Idp, tokens.GetProperty("access_token").GetString(), HttpMethod.Get, "/api/admin/users?q=x")).Status.Should().Be(403);
     }
 
     [Fact]

@@ -129,6 +129,26 @@ public sealed class LocalUserTests(IdpFixture fixture) : IClassFixture<IdpFixtur
     }
 
     [Fact]
+    public async Task PasswordPosts_AreRateLimitedPerIp_PageViewsAreNot()
+    {
+        using var idp = new IdpHost(new Dictionary<string, string?> { ["Totp:SubmissionsPerIpPerMinute"] = "3" });
+        var browser = idp.NewBrowser();
+        for (var i = 0; i < 6; i++)
+        {
+            (await browser.GetAsync(IdpHost.Origin + "/account/login")).Status.Should().Be(HttpStatusCode.OK);
+        }
+
+        var page = await browser.GetAsync(IdpHost.Origin + "/account/login");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            statuses.Add((await browser.SubmitAsync(page, "form#password-login", new Dictionary<string, string> { ["username"] = "someone", ["password"] = "guess number " + i })).Status);
+        }
+
+        statuses.Should().Equal(HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
     public async Task ExpiredCode_IsRefused()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

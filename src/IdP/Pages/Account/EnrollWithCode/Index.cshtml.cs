@@ -16,7 +16,7 @@ namespace Educloud.Idp.Pages.Account.EnrollWithCode;
 /// The code is used once; the session starts only after the authenticator is confirmed.
 /// </summary>
 [AllowAnonymous]
-[EnableRateLimiting(TotpExtensions.CodeSubmissionPolicy)]
+[EnableRateLimiting(LocalAccountExtensions.PasswordSubmissionPolicy)]
 public sealed partial class EnrollWithCodeModel(
     UserManager<IdpUser> users,
     EnrollmentCodes codes,

@@ -15,7 +15,7 @@ using OpenIddict.Client.AspNetCore;
 namespace Educloud.Idp.Pages.Account.Login;
 
 [AllowAnonymous]
-[EnableRateLimiting(TotpExtensions.CodeSubmissionPolicy)]
+[EnableRateLimiting(LocalAccountExtensions.PasswordSubmissionPolicy)]
 public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogger<LoginModel> logger) : PageModel
 {
     public string ReturnUrl { get; private set; } = "/";
