@@ -53,6 +53,27 @@ public sealed class AdminApiClient(HttpClient http, IHttpContextAccessor accesso
         return await response.Content.ReadAsByteArrayAsync(cancellationToken);
     }
 
+    public Task<List<AppInfo>> AppsAsync(CancellationToken cancellationToken) =>
+        GetAsync<List<AppInfo>>(Base + "apps", cancellationToken);
+
+    public Task<AppInfo> GetAppAsync(string clientId, CancellationToken cancellationToken) =>
+        GetAsync<AppInfo>(Base + "apps/" + Uri.EscapeDataString(clientId), cancellationToken);
+
+    public async Task<AppInfo> RegisterAppAsync(AppRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, Base + "apps", request, cancellationToken);
+        return await ReadAsync<AppInfo>(response, cancellationToken);
+    }
+
+    public async Task<AppInfo> UpdateAppAsync(string clientId, AppRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Put, Base + "apps/" + Uri.EscapeDataString(clientId), request, cancellationToken);
+        return await ReadAsync<AppInfo>(response, cancellationToken);
+    }
+
+    public Task DisableAppAsync(string clientId, string reason, CancellationToken cancellationToken) =>
+        PostAsync(Base + "apps/" + Uri.EscapeDataString(clientId) + "/disable", new ReasonRequest(reason), cancellationToken);
+
     private static string AuditUrl(string path, AuditFilter filter)
     {
         var query = new Dictionary<string, string?>

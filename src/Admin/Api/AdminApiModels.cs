@@ -53,3 +53,32 @@ public sealed class AdminApiException(int status, string title, string? detail =
     public string Title { get; } = title;
     public string? Detail { get; } = detail;
 }
+
+public sealed record AppRequest(
+    string? ClientId,
+    string? DisplayName,
+    string? ClientType,
+    string? TokenEndpointAuthMethod,
+    List<string>? RedirectUris,
+    List<string>? PostLogoutRedirectUris,
+    List<string>? Scopes,
+    string? ConsentType,
+    bool RotateSecret = false,
+    string? Reason = null);
+
+public sealed record AppInfo(
+    string ClientId,
+    string? DisplayName,
+    string? ClientType,
+    string TokenEndpointAuthMethod,
+    string ConsentType,
+    IReadOnlyList<string> RedirectUris,
+    IReadOnlyList<string> PostLogoutRedirectUris,
+    IReadOnlyList<string> Scopes,
+    string Source,
+    bool Disabled,
+    string? ClientSecret = null)
+{
+    /// <summary>Apps from configuration are changed only there (the API refuses with 409).</summary>
+    public bool Editable => Source == "api" && !Disabled;
+}

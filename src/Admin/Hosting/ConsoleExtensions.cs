@@ -12,6 +12,9 @@ public static class ConsoleExtensions
 {
     /// <summary>Only staff: the IdP's admin roles, as the IdP put them in the id_token.</summary>
     public const string StaffPolicy = "console.staff";
+
+    /// <summary>Research apps are the admin role's only (the API enforces it too).</summary>
+    public const string AdminPolicy = "console.admin";
     public static readonly string[] StaffRoles = ["admin", "support"];
 
     public static WebApplicationBuilder AddConsoleSettings(this WebApplicationBuilder builder)
@@ -79,6 +82,7 @@ public static class ConsoleExtensions
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(StaffPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles))
+            .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole("admin"))
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(StaffRoles).Build());
         return builder;
     }
