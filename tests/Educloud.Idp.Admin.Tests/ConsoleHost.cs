@@ -15,7 +15,7 @@ namespace Educloud.Idp.Admin.Tests;
 /// The support console in-process, pointed at an in-process IdP: its OIDC backchannel (discovery,
 /// JWKS, token endpoint) and its admin API client go into the IdP's TestServer.
 /// </summary>
-public sealed class ConsoleHost(IdpHost idp) : WebApplicationFactory<ConsoleProgram>
+public sealed class ConsoleHost(IdpHost idp, TimeProvider? time = null) : WebApplicationFactory<ConsoleProgram>
 {
     public const string Origin = "https://console.test";
     public const string ClientId = "support-console";
@@ -56,17 +56,27 @@ public sealed class ConsoleHost(IdpHost idp) : WebApplicationFactory<ConsoleProg
             services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme,
                 options => options.BackchannelHttpHandler = idp.Server.CreateHandler());
             services.AddHttpClient<AdminApiClient>().ConfigurePrimaryHttpMessageHandler(() => idp.Server.CreateHandler());
+            if (time is not null)
+            {
+                services.AddSingleton(time);
+            }
         });
     }
 }
 
 /// <summary>One IdP (with the console registered) and one console per test class.</summary>
-public sealed class ConsoleFixture : IAsyncLifetime
+public class ConsoleFixture : IAsyncLifetime
 {
     public ConsoleFixture()
+        : this(consoleClock: null)
+    {
+    }
+
+    /// <param name="consoleClock">The console's clock (the IdP keeps the real one).</param>
+    protected ConsoleFixture(TimeProvider? consoleClock)
     {
         Idp = new IdpHost(ConsoleHost.IdpRegistration(5));
-        Console = new ConsoleHost(Idp);
+        Console = new ConsoleHost(Idp, consoleClock);
     }
 
     public IdpHost Idp { get; }
