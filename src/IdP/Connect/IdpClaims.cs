@@ -130,7 +130,9 @@ public sealed class IdpClaims(PidProtector pids, UserManager<IdpUser> users)
             => [Destinations.AccessToken, Destinations.IdentityToken],
         IdpClaimTypes.SessionId => [Destinations.IdentityToken],
         Claims.Name or Claims.PreferredUsername or Claims.Email => [Destinations.AccessToken, Destinations.IdentityToken],
-        Claims.Role => [Destinations.AccessToken],
+        // Roles go to the id_token too, so an admin app (the support console) can decide what to show
+        // without reading an access token meant for the API. Only with the admin_api scope (above).
+        Claims.Role => [Destinations.AccessToken, Destinations.IdentityToken],
         IdpClaimTypes.Pid => [Destinations.IdentityToken],
         _ => [],
     };

@@ -45,17 +45,18 @@ public sealed class EndToEndFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Index 1, not 0: appsettings.Development.json already has Clients:0 (demo-app), and
-        // environment variables at index 0 would merge into it (its extra scopes and logout URI
-        // would stick to e2e-app). The binder turns the section's children into a list in order.
+        // Index 90, past the entries of appsettings.Development.json (Clients:0 demo-app,
+        // Clients:1 support-console): environment variables at an existing index would merge into
+        // that entry (its extra scopes, admin_api included, and logout URI would stick to e2e-app).
+        // The binder turns the section's children into a list in order.
         idp = await IdpProcess.StartAsync(Host, new Dictionary<string, string>
         {
-            ["Clients__1__ClientId"] = ResearchAppClientId,
-            ["Clients__1__DisplayName"] = "E2E app",
-            ["Clients__1__ClientSecret"] = ResearchAppSecret,
-            ["Clients__1__RedirectUris__0"] = ResearchAppRedirectUri.AbsoluteUri,
-            ["Clients__1__Scopes__0"] = "openid",
-            ["Clients__1__Scopes__1"] = "profile",
+            ["Clients__90__ClientId"] = ResearchAppClientId,
+            ["Clients__90__DisplayName"] = "E2E app",
+            ["Clients__90__ClientSecret"] = ResearchAppSecret,
+            ["Clients__90__RedirectUris__0"] = ResearchAppRedirectUri.AbsoluteUri,
+            ["Clients__90__Scopes__0"] = "openid",
+            ["Clients__90__Scopes__1"] = "profile",
         });
     }
 

@@ -38,7 +38,8 @@ public sealed class SettingsSchemaTests
     [Fact]
     public void EverySection_InTheSchema_HasOptions()
     {
-        var known = Sections.Select(s => s.Section).Append(ClientsOptions.Section).Append("Logging").Append("AllowedHosts");
+        // "Idp" is the support console's section (src/Admin), checked against its options in Educloud.Idp.Admin.Tests.
+        var known = Sections.Select(s => s.Section).Append(ClientsOptions.Section).Append("Idp").Append("Logging").Append("AllowedHosts");
         Schema().GetProperty("properties").EnumerateObject().Select(p => p.Name).Should().BeSubsetOf(known);
     }
 

@@ -1,0 +1,74 @@
+using System.ComponentModel.DataAnnotations;
+using Educloud.Idp.Admin.Api;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Educloud.Idp.Admin.Pages.Users.Confirm;
+
+/// <summary>
+/// Every action on a person goes through this page: GET shows who (name, username, created) and what
+/// will happen; POST (antiforgery) needs a reason, does it through the API, and says what was done.
+/// </summary>
+public sealed class ConfirmModel(AdminApiClient api) : PageModel
+{
+    public sealed class InputModel
+    {
+        [Required(AllowEmptyStrings = false, ErrorMessage = "Write why (the ticket number and what the person said): it goes to the audit log.")]
+        [StringLength(1000, ErrorMessage = "The reason can be at most 1000 characters.")]
+        public string? Reason { get; set; }
+    }
+
+    [BindProperty]
+    public InputModel Input { get; set; } = new();
+
+    public Operation Operation { get; private set; } = null!;
+
+    public UserSummary Person { get; private set; } = null!;
+
+    public bool Done { get; private set; }
+
+    public EnrollmentCodeResponse? EnrollmentCode { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string id, string operation, CancellationToken cancellationToken)
+    {
+        await LoadAsync(id, operation, cancellationToken);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string id, string operation, CancellationToken cancellationToken)
+    {
+        await LoadAsync(id, operation, cancellationToken);
+        if (!ModelState.IsValid || string.IsNullOrWhiteSpace(Input.Reason))
+        {
+            ModelState.AddModelError(string.Empty, "Nothing was done: a reason is required.");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        var reason = Input.Reason.Trim();
+        switch (Operation.Key)
+        {
+            case "revoke-authenticator":
+                await api.RevokeAuthenticatorAsync(Person.Id, reason, cancellationToken);
+                break;
+            case "end-sessions":
+                await api.EndSessionsAsync(Person.Id, reason, cancellationToken);
+                break;
+            case "unlock":
+                await api.UnlockAsync(Person.Id, reason, cancellationToken);
+                break;
+            case "enrollment-code":
+                EnrollmentCode = await api.IssueEnrollmentCodeAsync(Person.Id, reason, cancellationToken);
+                break;
+        }
+
+        Done = true;
+        return Page();
+    }
+
+    private async Task LoadAsync(string id, string operation, CancellationToken cancellationToken)
+    {
+        Operation = Operation.All[operation];
+        Person = (await api.GetUserAsync(id, cancellationToken)).User;
+    }
+}
