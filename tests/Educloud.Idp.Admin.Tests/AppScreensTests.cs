@@ -1,4 +1,5 @@
 using System.Net;
+using AngleSharp.Html.Dom;
 using Educloud.Idp.Connect;
 using Educloud.Idp.Tests.Infrastructure;
 
@@ -50,6 +51,97 @@ public sealed class AppScreensTests(ConsoleFixture fixture) : IClassFixture<Cons
     }
 
     [Fact]
+    public async Task AdminEditsAnApiRegisteredApp_FormPrefilled_NewRedirectUriSaved()
+    {
+        var (adminPid, _) = await fixture.PersonAsync(AdminRoles.Admin);
+        var (admin, _) = await fixture.LogInToConsoleAsync(adminPid);
+        var clientId = "study-" + Guid.NewGuid().ToString("N")[..8];
+        var registered = await admin.SubmitAsync(await admin.GetAsync(ConsoleHost.Origin + "/apps/new"), "main form[method=post]", new Dictionary<string, string>
+        {
+            ["Input.ClientId"] = clientId,
+            ["Input.DisplayName"] = "A study",
+            ["Input.ClientType"] = "confidential",
+            ["Input.RedirectUris"] = "https://study.example.org/signin-oidc",
+            ["Input.Scopes"] = "openid profile",
+            ["Input.Reason"] = "new study (ticket 100)",
+        });
+        registered.Status.Should().Be(HttpStatusCode.OK, registered.Body);
+
+        var details = await admin.GetAsync($"{ConsoleHost.Origin}/apps/{clientId}");
+        var link = details.Document.QuerySelectorAll("a").Single(a => a.TextContent.StartsWith("Edit", StringComparison.Ordinal));
+        var form = await admin.GetAsync(new Uri(details.Address, link.GetAttribute("href")).AbsoluteUri);
+        form.Status.Should().Be(HttpStatusCode.OK, form.Body);
+        form.Address.AbsolutePath.Should().Be($"/apps/{clientId}/edit");
+        form.Document.QuerySelector("main form[method=post] input[name=__RequestVerificationToken]").Should().NotBeNull();
+        ((IHtmlTextAreaElement)form.Document.QuerySelector("textarea[name='Input.RedirectUris']")!).Value.Trim().Should().Be("https://study.example.org/signin-oidc");
+        ((IHtmlInputElement)form.Document.QuerySelector("input[name='Input.DisplayName']")!).Value.Should().Be("A study");
+        ((IHtmlInputElement)form.Document.QuerySelector("input[name='Input.Scopes']")!).Value.Should().Be("openid profile");
+        ((IHtmlSelectElement)form.Document.QuerySelector("select[name='Input.ClientType']")!).Value.Should().Be("confidential");
+
+        var noReason = await admin.SubmitAsync(form, "main form[method=post]", new Dictionary<string, string> { ["Input.Reason"] = "" });
+        noReason.Status.Should().Be(HttpStatusCode.BadRequest, noReason.Body);
+        var refusedByApi = await admin.SubmitAsync(form, "main form[method=post]", new Dictionary<string, string>
+        {
+            ["Input.RedirectUris"] = "not a uri",
+            ["Input.Reason"] = "typo",
+        });
+        refusedByApi.Status.Should().Be(HttpStatusCode.BadRequest, refusedByApi.Body);
+        refusedByApi.Document.QuerySelector(".validation-summary-errors li")!.TextContent.Should().Contain("not acceptable");
+
+        var saved = await admin.SubmitAsync(form, "main form[method=post]", new Dictionary<string, string>
+        {
+            ["Input.RedirectUris"] = "https://study.example.org/auth/callback",
+            ["Input.Reason"] = "the study moved its callback (ticket 101)",
+        });
+
+        saved.Status.Should().Be(HttpStatusCode.OK, saved.Body);
+        saved.Address.AbsolutePath.Should().Be($"/apps/{clientId}");
+        saved.Document.QuerySelector("#result")!.TextContent.Should().Contain("Saved");
+        (await admin.GetAsync($"{ConsoleHost.Origin}/apps/{clientId}")).Document.QuerySelector("#result").Should().BeNull("the message is shown once");
+
+        var api = await AdminApi.LogInAsync(fixture.Idp, AdminRoles.Admin);
+        var (status, app, _) = await AdminApi.SendAsync(fixture.Idp, api.AccessToken, HttpMethod.Get, $"/api/admin/apps/{clientId}");
+        status.Should().Be(200, app.ToString());
+        app.GetProperty("redirectUris").EnumerateArray().Select(u => u.GetString()).Should().Equal("https://study.example.org/auth/callback");
+        app.GetProperty("clientType").GetString().Should().Be("confidential");
+        app.GetProperty("displayName").GetString().Should().Be("A study");
+        app.GetProperty("source").GetString().Should().Be("api");
+    }
+
+    [Fact]
+    public async Task AppFromConfiguration_HasNoEditLink_AndTheEditPageRefusesGetAndPost()
+    {
+        var (adminPid, _) = await fixture.PersonAsync(AdminRoles.Admin);
+        var (admin, _) = await fixture.LogInToConsoleAsync(adminPid);
+
+        var details = await admin.GetAsync($"{ConsoleHost.Origin}/apps/{IdpHost.AppClientId}");
+        details.Document.QuerySelectorAll("a").Should().NotContain(a => a.TextContent.StartsWith("Edit", StringComparison.Ordinal));
+
+        var page = await admin.GetAsync($"{ConsoleHost.Origin}/apps/{IdpHost.AppClientId}/edit");
+        page.Status.Should().Be(HttpStatusCode.Conflict, page.Body);
+        page.Document.QuerySelector("#not-editable")!.TextContent.Should().Contain("comes from configuration");
+        page.Document.QuerySelector("main form[method=post]").Should().BeNull();
+
+        // A direct POST (with a good antiforgery token, from another form) changes nothing either.
+        var token = ((IHtmlInputElement)(await admin.GetAsync(ConsoleHost.Origin + "/apps/new")).Document
+            .QuerySelector("main form[method=post] input[name=__RequestVerificationToken]")!).Value;
+        var posted = await admin.PostFormAsync($"{ConsoleHost.Origin}/apps/{IdpHost.AppClientId}/edit", new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token,
+            ["Input.ClientType"] = "confidential",
+            ["Input.RedirectUris"] = "https://evil.example.org/callback",
+            ["Input.Scopes"] = "openid profile",
+            ["Input.Reason"] = "try",
+        });
+        posted.Status.Should().Be(HttpStatusCode.Conflict, posted.Body);
+        posted.Document.QuerySelector("#not-editable")!.TextContent.Should().Contain("comes from configuration");
+
+        var api = await AdminApi.LogInAsync(fixture.Idp, AdminRoles.Admin);
+        var (_, app, _) = await AdminApi.SendAsync(fixture.Idp, api.AccessToken, HttpMethod.Get, $"/api/admin/apps/{IdpHost.AppClientId}");
+        app.GetProperty("redirectUris").EnumerateArray().Select(u => u.GetString()).Should().Equal(IdpHost.AppOrigin + "/signin-oidc");
+    }
+
+    [Fact]
     public async Task AppFromConfiguration_CannotBeChangedHere_AndSaysWhere()
     {
         var (adminPid, _) = await fixture.PersonAsync(AdminRoles.Admin);
@@ -73,5 +165,9 @@ public sealed class AppScreensTests(ConsoleFixture fixture) : IClassFixture<Cons
 
         page.Status.Should().Be(HttpStatusCode.Forbidden, page.Body);
         page.Document.QuerySelector("h1")!.TextContent.Should().Be("This needs the admin role");
+        var edit = await support.GetAsync($"{ConsoleHost.Origin}/apps/{IdpHost.AppClientId}/edit");
+        edit.Status.Should().Be(HttpStatusCode.Forbidden, edit.Body);
+        edit.Document.QuerySelector("h1")!.TextContent.Should().Be("This needs the admin role");
+        edit.Document.QuerySelector("main form[method=post]").Should().BeNull();
     }
 }

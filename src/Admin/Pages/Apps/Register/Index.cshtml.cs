@@ -10,29 +10,12 @@ namespace Educloud.Idp.Admin.Pages.Apps.Register;
 [Authorize(Policy = ConsoleExtensions.AdminPolicy)]
 public sealed class RegisterAppModel(AdminApiClient api) : PageModel
 {
-    public sealed class InputModel
+    /// <summary>The settings (shared with Edit) and the client id, chosen only here.</summary>
+    public sealed class InputModel : AppSettingsInput
     {
         [Required(ErrorMessage = "A client id is required.")]
         [StringLength(100)]
         public string? ClientId { get; set; }
-
-        [StringLength(200)]
-        public string? DisplayName { get; set; }
-
-        [RegularExpression("^(confidential|public)$")]
-        public string ClientType { get; set; } = "confidential";
-
-        [Required(ErrorMessage = "At least one redirect URI is required.")]
-        public string? RedirectUris { get; set; }
-
-        public string? PostLogoutRedirectUris { get; set; }
-
-        [Required(ErrorMessage = "Scopes are required (at least openid).")]
-        public string? Scopes { get; set; } = "openid profile";
-
-        [Required(ErrorMessage = "A reason is required: it goes to the audit log.")]
-        [StringLength(1000)]
-        public string? Reason { get; set; }
     }
 
     [BindProperty]
@@ -52,22 +35,15 @@ public sealed class RegisterAppModel(AdminApiClient api) : PageModel
             return Page();
         }
 
-        var request = new AppRequest(Input.ClientId!.Trim(), Input.DisplayName, Input.ClientType, null,
-            Lines(Input.RedirectUris), Lines(Input.PostLogoutRedirectUris), [.. Input.Scopes!.Split(' ', StringSplitOptions.RemoveEmptyEntries)],
-            null, Reason: Input.Reason!.Trim());
         try
         {
-            Registered = await api.RegisterAppAsync(request, cancellationToken);
+            Registered = await api.RegisterAppAsync(Input.ToRequest(Input.ClientId!.Trim()), cancellationToken);
         }
-        catch (AdminApiException problem) when (problem.Status is StatusCodes.Status400BadRequest or StatusCodes.Status409Conflict)
+        catch (AdminApiException problem) when (AppSettingsInput.IsFormProblem(problem))
         {
-            ModelState.AddModelError(string.Empty, problem.Detail is null ? problem.Title : problem.Title + " " + problem.Detail);
-            Response.StatusCode = problem.Status;
+            AppSettingsInput.ShowProblem(problem, ModelState, Response);
         }
 
         return Page();
     }
-
-    private static List<string> Lines(string? text) =>
-        [.. (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 }

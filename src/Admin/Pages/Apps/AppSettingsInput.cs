@@ -1,0 +1,59 @@
+using System.ComponentModel.DataAnnotations;
+using Educloud.Idp.Admin.Api;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+
+namespace Educloud.Idp.Admin.Pages.Apps;
+
+/// <summary>
+/// An app's settings as the Register and Edit screens take them: the same fields, validation and
+/// form (<c>_AppSettingsFields</c>); the API validates the values themselves.
+/// </summary>
+public class AppSettingsInput
+{
+    [StringLength(200)]
+    public string? DisplayName { get; set; }
+
+    [RegularExpression("^(confidential|public)$")]
+    public string ClientType { get; set; } = "confidential";
+
+    [Required(ErrorMessage = "At least one redirect URI is required.")]
+    public string? RedirectUris { get; set; }
+
+    public string? PostLogoutRedirectUris { get; set; }
+
+    [Required(ErrorMessage = "Scopes are required (at least openid).")]
+    public string? Scopes { get; set; } = "openid profile";
+
+    [Required(ErrorMessage = "A reason is required: it goes to the audit log.")]
+    [StringLength(1000)]
+    public string? Reason { get; set; }
+
+    /// <summary>The form prefilled with an app's current settings (no reason: that is for this change).</summary>
+    public static AppSettingsInput From(AppInfo app) => new()
+    {
+        DisplayName = app.DisplayName,
+        ClientType = app.ClientType == "public" ? "public" : "confidential",
+        RedirectUris = string.Join('\n', app.RedirectUris),
+        PostLogoutRedirectUris = string.Join('\n', app.PostLogoutRedirectUris),
+        Scopes = string.Join(' ', app.Scopes.Distinct(StringComparer.Ordinal)),
+    };
+
+    /// <summary>The API request for these settings (call only when the model state is valid).</summary>
+    public AppRequest ToRequest(string clientId, string? tokenEndpointAuthMethod = null, string? consentType = null) =>
+        new(clientId, DisplayName, ClientType, tokenEndpointAuthMethod,
+            Lines(RedirectUris), Lines(PostLogoutRedirectUris), [.. Scopes!.Split(' ', StringSplitOptions.RemoveEmptyEntries)],
+            consentType, Reason: Reason!.Trim());
+
+    /// <summary>The API's refusal of the values (400) or of the change (409): shown on the form; anything else goes to the error page.</summary>
+    public static bool IsFormProblem(AdminApiException problem) =>
+        problem.Status is StatusCodes.Status400BadRequest or StatusCodes.Status409Conflict;
+
+    public static void ShowProblem(AdminApiException problem, ModelStateDictionary modelState, HttpResponse response)
+    {
+        modelState.AddModelError(string.Empty, problem.Detail is null ? problem.Title : problem.Title + " " + problem.Detail);
+        response.StatusCode = problem.Status;
+    }
+
+    private static List<string> Lines(string? text) =>
+        [.. (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+}
