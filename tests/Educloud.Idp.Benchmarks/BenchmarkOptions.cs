@@ -24,6 +24,32 @@ public sealed class BenchmarkOptions
 
     public IReadOnlyList<int> Concurrency { get; private set; } = [1, 16, 32];
 
+    /// <summary>Concurrent workers for the whole-login rows, each doing one login after another.</summary>
+    public IReadOnlyList<int> LoginConcurrency { get; private set; } = [1, 8, 16];
+
+    /// <summary>
+    /// People who set up an authenticator during setup and then take turns in the whole-login rows.
+    /// Each may type one code per 30-s step, so the pool sustains about this many / 30 logins per
+    /// second. Null (the default): <see cref="InitialLoginPeople"/> first, then as many as the first
+    /// login load's rate needs.
+    /// </summary>
+    public int? LoginPeople { get; private set; }
+
+    public const int InitialLoginPeople = 1_200;
+
+    public const int MaxLoginPeople = 30_000;
+
+    /// <summary>Logins at a time during setup (enrolling every person).</summary>
+    public int SetupConcurrency { get; private set; } = 8;
+
+    /// <summary>Calls per round of the in-process TOTP verification measurement.</summary>
+    public int TotpIterations { get; private set; } = 200_000;
+
+    public bool Login { get; private set; } = true;
+
+    /// <summary>TOTP verification alone, in-process (no IdP needed).</summary>
+    public bool Totp { get; private set; } = true;
+
     public bool Refresh { get; private set; } = true;
 
     public bool ClientCredentials { get; private set; } = true;
@@ -55,8 +81,14 @@ public sealed class BenchmarkOptions
           --warmup SECONDS      unmeasured time before each run (default 3)
           --jit-warmup SECONDS  unmeasured load before the first run, until the JIT has settled (default 30)
           --users N             people logged in for refresh chains (default 64; at least the highest concurrency)
-          --concurrency LIST    concurrent connections, comma-separated (default 1,16,32)
-          --grants LIST         refresh_token,client_credentials (default both)
+          --concurrency LIST    concurrent connections for the token rows, comma-separated (default 1,16,32)
+          --grants LIST         login,refresh_token,client_credentials,totp (default all): login = whole logins,
+                                totp = TOTP verification alone, in-process (alone it needs no IdP)
+          --login-concurrency LIST  concurrent workers for the whole-login rows (default 1,8,16)
+          --login-people N      people enrolled for the whole-login rows; N/30 logins/s at most (default: 1200,
+                                then as many as the rate of the first login load needs)
+          --setup-concurrency N logins at a time while enrolling everyone during setup (default 8)
+          --totp-iterations N   calls per round of the in-process TOTP verification measurement (default 200000)
           --wrk                 also load client_credentials with wrk, if installed
           --markdown FILE       write the results as Markdown to FILE
           --tls                 token requests over HTTPS to the IdP itself (default: plain HTTP with
@@ -95,13 +127,27 @@ public sealed class BenchmarkOptions
                     break;
                 case "--grants":
                     var grants = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    options.Login = grants.Contains("login");
+                    options.Totp = grants.Contains("totp");
                     options.Refresh = grants.Contains("refresh_token");
                     options.ClientCredentials = grants.Contains("client_credentials");
-                    if (grants.Except(["refresh_token", "client_credentials"]).Any())
+                    if (grants.Length == 0 || grants.Except(["login", "refresh_token", "client_credentials", "totp"]).Any())
                     {
-                        throw new ArgumentException("--grants takes refresh_token and/or client_credentials.");
+                        throw new ArgumentException("--grants takes login, refresh_token, client_credentials and/or totp.");
                     }
 
+                    break;
+                case "--login-concurrency":
+                    options.LoginConcurrency = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Positive)];
+                    break;
+                case "--login-people":
+                    options.LoginPeople = Positive(Next());
+                    break;
+                case "--setup-concurrency":
+                    options.SetupConcurrency = Positive(Next());
+                    break;
+                case "--totp-iterations":
+                    options.TotpIterations = Positive(Next());
                     break;
                 case "--wrk":
                     options.Wrk = true;
@@ -143,7 +189,22 @@ public sealed class BenchmarkOptions
             throw new ArgumentException("--concurrency takes 1 to 512 connections.");
         }
 
+        if (options.LoginConcurrency.Count == 0 || options.LoginConcurrency.Max() > 512 || options.SetupConcurrency > 64)
+        {
+            throw new ArgumentException("--login-concurrency takes 1 to 512 workers, --setup-concurrency at most 64.");
+        }
+
+        if (options.LoginPeople > MaxLoginPeople || options.Users > 100_000 || options.TotpIterations > 100_000_000)
+        {
+            throw new ArgumentException($"Runs are bounded: --login-people at most {MaxLoginPeople}, --users at most 100000, --totp-iterations at most 100000000.");
+        }
+
         options.Users = Math.Max(options.Users, options.Concurrency.Max());
+        // Every worker holds a person while it logs in; the pool must have more than that.
+        if (options.LoginPeople is { } people)
+        {
+            options.LoginPeople = Math.Max(people, options.LoginConcurrency.Max() * 4);
+        }
         if (options.Duration > TimeSpan.FromMinutes(10) || options.Warmup > TimeSpan.FromMinutes(2) || options.JitWarmup > TimeSpan.FromMinutes(5))
         {
             throw new ArgumentException("Runs are bounded: --duration at most 600 s, --warmup at most 120 s, --jit-warmup at most 300 s.");

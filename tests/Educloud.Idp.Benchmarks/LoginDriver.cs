@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -8,22 +10,43 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace Educloud.Idp.Benchmarks;
 
+/// <summary>What one whole login did: the refresh token it ended with, and how many HTTP requests it took.</summary>
+public sealed record LoginOutcome(string RefreshToken, int Requests, bool Enrolled);
+
 /// <summary>
 /// Logs a person in the way a browser would (authorize, login page, ID-porten simulator, callback,
-/// authenticator set-up and one-time code, back to authorize) and redeems the code for tokens.
-/// Cookies are kept by hand (name → value, one site), which is all these flows need.
+/// authenticator set-up or one-time code, back to authorize) and redeems the code for tokens, with
+/// a fresh cookie jar each time. Cookies are kept by hand (name → value, one site), which is all
+/// these flows need. With <paramref name="viaProxy"/> every request goes over plain HTTP with Host
+/// and X-Forwarded-Proto, the way a TLS-terminating proxy forwards it; otherwise over HTTPS.
 /// </summary>
-public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
+public sealed partial class LoginDriver(HttpClient http, IdpProcess idp, bool viaProxy)
 {
     private const int MaxSteps = 20;
 
-    public async Task<string> LogInForRefreshTokenAsync(string pid, CancellationToken cancellationToken)
+    private readonly ConcurrentDictionary<int, StepTiming> timings = new();
+    private int stepWaits;
+
+    /// <summary>Times a login had to wait for a new time step before typing its code (the person had typed one in this step already).</summary>
+    public int StepWaits => Volatile.Read(ref stepWaits);
+
+    /// <summary>Time spent in each request of a login, by its place in the flow, since <see cref="ResetTimings"/> (a copy).</summary>
+    public IReadOnlyList<StepMean> Timings => [.. timings.OrderBy(t => t.Key).Select(t => new StepMean(t.Value.Number, t.Value.Request, t.Value.Count, t.Value.MeanMilliseconds))];
+
+    public void ResetTimings() => timings.Clear();
+
+    /// <summary>
+    /// Logs <paramref name="person"/> in. Someone without an authenticator sets one up on the way
+    /// (the key is read from the page and kept on the person); everyone then types the current code,
+    /// computed here, in a time step after the one they last used (waiting for it if need be).
+    /// </summary>
+    public async Task<LoginOutcome> LogInAsync(Person person, CancellationToken cancellationToken)
     {
         var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         var state = Base64Url(RandomNumberGenerator.GetBytes(16));
-        var authorize = QueryHelpers.AddQueryString(new Uri(idp.Origin, "/connect/authorize").AbsoluteUri, new Dictionary<string, string?>
+        var page = new Uri(QueryHelpers.AddQueryString(new Uri(idp.Origin, "/connect/authorize").AbsoluteUri, new Dictionary<string, string?>
         {
             ["client_id"] = IdpProcess.AppClientId,
             ["redirect_uri"] = IdpProcess.RedirectUri,
@@ -33,19 +56,20 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
             ["nonce"] = Base64Url(RandomNumberGenerator.GetBytes(16)),
             ["code_challenge"] = challenge,
             ["code_challenge_method"] = "S256",
-        });
+        }));
 
-        var request = new HttpRequestMessage(HttpMethod.Get, authorize);
-        string? totpSecret = null;
-        long lastStep = -1;
+        var method = HttpMethod.Get;
+        HttpContent? content = null;
+        var enrolled = false;
         for (var step = 0; step < MaxSteps; step++)
         {
-            using var response = await SendAsync(request, cookies, cancellationToken);
-            request.Dispose();
+            var started = Stopwatch.GetTimestamp();
+            using var response = await SendAsync(method, page, content, cookies, cancellationToken);
             var status = (int)response.StatusCode;
             if (status is >= 300 and < 400 && response.Headers.Location is { } location)
             {
-                var next = location.IsAbsoluteUri ? location : new Uri(request.RequestUri!, location);
+                Time(step, method, page, started);
+                var next = location.IsAbsoluteUri ? location : new Uri(page, location);
                 if (next.AbsoluteUri.StartsWith(IdpProcess.RedirectUri + "?", StringComparison.Ordinal))
                 {
                     var query = QueryHelpers.ParseQuery(next.Query);
@@ -54,55 +78,67 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
                         throw new InvalidOperationException($"The authorization response is not a code for this request: {next}");
                     }
 
-                    return await RedeemAsync(query["code"]!, verifier, cancellationToken);
+                    var redeemStarted = Stopwatch.GetTimestamp();
+                    var refreshToken = await RedeemAsync(query["code"]!, verifier, cancellationToken);
+                    Time(step + 1, HttpMethod.Post, new Uri(idp.Origin, "/connect/token"), redeemStarted);
+                    return new LoginOutcome(refreshToken, step + 2, enrolled);
                 }
 
-                request = new HttpRequestMessage(HttpMethod.Get, next);
+                (method, page, content) = (HttpMethod.Get, next, null);
                 continue;
             }
 
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            Time(step, method, page, started);
             if (status != 200)
             {
-                throw new InvalidOperationException($"Login step {request.RequestUri} answered {status}:\n{body}");
+                throw new InvalidOperationException($"Login step {method} {page} answered {status}:\n{body}");
             }
 
             // The second factor: a new person is shown an authenticator key to set up (enrollment),
-            // and then, like everyone, types the current code. A code is accepted once: a second
-            // code in the same 30 s step waits for the next step.
+            // and then, like everyone, types the current code.
             if (SecretPattern().Match(body) is { Success: true } secret)
             {
-                totpSecret = secret.Groups["secret"].Value.Replace(" ", "", StringComparison.Ordinal);
+                person.Secret = secret.Groups["secret"].Value.Replace(" ", "", StringComparison.Ordinal);
+                person.LastStep = -1;
+                enrolled = true;
             }
 
             string? code = null;
             if (body.Contains("name=\"code\"", StringComparison.Ordinal))
             {
-                if (totpSecret is null)
-                {
-                    throw new InvalidOperationException($"Asked for a one-time code before any authenticator was set up: {request.RequestUri}");
-                }
-
-                var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30;
-                if (now <= lastStep)
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(((lastStep + 1) * 30) - DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 0.2), cancellationToken);
-                    now = lastStep + 1;
-                }
-
-                lastStep = now;
-                code = Totp(totpSecret, now);
+                code = await CurrentCodeAsync(person, page, cancellationToken);
             }
 
-            request = FormSubmission(request.RequestUri!, body, pid, code);
+            (method, page, content) = FormSubmission(page, body, person.Pid, code);
         }
 
         throw new InvalidOperationException($"The login did not finish within {MaxSteps} steps.");
     }
 
+    /// <summary>The code of the current step; a person who typed one in this step already waits for the next (at most 30 s).</summary>
+    private async Task<string> CurrentCodeAsync(Person person, Uri page, CancellationToken cancellationToken)
+    {
+        if (person.Secret is null)
+        {
+            throw new InvalidOperationException($"Asked for a one-time code before any authenticator was set up: {page}");
+        }
+
+        var wait = Rfc6238.UntilStepAfter(person.LastStep);
+        if (wait > TimeSpan.Zero)
+        {
+            Interlocked.Increment(ref stepWaits);
+            await Task.Delay(wait, cancellationToken);
+        }
+
+        var now = Math.Max(Rfc6238.CurrentStep(), person.LastStep + 1);
+        person.LastStep = now;
+        return Rfc6238.Code(person.Secret, now);
+    }
+
     private async Task<string> RedeemAsync(string code, string verifier, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(idp.Origin, "/connect/token"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, Target(new Uri(idp.Origin, "/connect/token")))
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
@@ -113,6 +149,7 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
             }),
         };
         request.Headers.Authorization = BasicAuthentication(IdpProcess.AppClientId, idp.AppSecret);
+        AsBehindProxy(request);
         using var response = await http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         using var json = JsonDocument.Parse(body);
@@ -125,8 +162,25 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
         // RFC 6749 2.3.1: both parts form-urlencoded before base64.
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(clientId) + ":" + Uri.EscapeDataString(secret))));
 
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Dictionary<string, string> cookies, CancellationToken cancellationToken)
+    /// <summary>Where a request for a page of the IdP really goes: its plain HTTP port when it stands in for a proxy.</summary>
+    private Uri Target(Uri page) =>
+        viaProxy && page.Scheme == Uri.UriSchemeHttps && page.Authority == idp.Origin.Authority
+            ? new Uri(idp.PlainOrigin, page.PathAndQuery)
+            : page;
+
+    private void AsBehindProxy(HttpRequestMessage request)
     {
+        if (viaProxy && request.RequestUri!.Authority == idp.PlainOrigin.Authority)
+        {
+            request.Headers.Host = idp.Origin.Authority;
+            request.Headers.Add("X-Forwarded-Proto", "https");
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri page, HttpContent? content, Dictionary<string, string> cookies, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, Target(page)) { Content = content };
+        AsBehindProxy(request);
         if (cookies.Count > 0)
         {
             request.Headers.Add("Cookie", string.Join("; ", cookies.Select(c => c.Key + "=" + c.Value)));
@@ -162,11 +216,18 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
         return response;
     }
 
+    private void Time(int step, HttpMethod method, Uri page, long started)
+    {
+        var elapsed = Stopwatch.GetTimestamp() - started;
+        var timing = timings.GetOrAdd(step, _ => new StepTiming(step + 1, method.Method + " " + page.AbsolutePath));
+        timing.Add(elapsed);
+    }
+
     /// <summary>
     /// Submits the page's first form with its own fields (hidden inputs, antiforgery token, checked
     /// radios); on the simulator's page, picks the person and the level of assurance.
     /// </summary>
-    private static HttpRequestMessage FormSubmission(Uri page, string html, string pid, string? code)
+    private static (HttpMethod, Uri, HttpContent?) FormSubmission(Uri page, string html, string pid, string? code)
     {
         var form = FormPattern().Match(html);
         if (!form.Success)
@@ -208,55 +269,16 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
         var target = string.IsNullOrEmpty(action) ? page : new Uri(page, action);
         if (method.Equals("post", StringComparison.OrdinalIgnoreCase))
         {
-            return new HttpRequestMessage(HttpMethod.Post, target) { Content = new FormUrlEncodedContent(fields) };
+            return (HttpMethod.Post, target, new FormUrlEncodedContent(fields));
         }
 
-        return new HttpRequestMessage(HttpMethod.Get, QueryHelpers.AddQueryString(target.GetLeftPart(UriPartial.Path), fields!));
+        return (HttpMethod.Get, new Uri(QueryHelpers.AddQueryString(target.GetLeftPart(UriPartial.Path), fields!)), null);
     }
 
     private static string? Attribute(string tag, string name)
     {
         var match = Regex.Match(tag, "\\s" + name + "=\"(?<value>[^\"]*)\"", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         return match.Success ? WebUtility.HtmlDecode(match.Groups["value"].Value) : null;
-    }
-
-    /// <summary>RFC 6238 with the IdP's defaults: HMAC-SHA1, 6 digits, 30 s steps (RFC 4226 5.3 truncation).</summary>
-    public static string Totp(string base32Secret, long step)
-    {
-        Span<byte> counter = stackalloc byte[8];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(counter, step);
-#pragma warning disable CA5350 // HMAC-SHA1 is what RFC 6238 and the authenticator apps use.
-        var hash = HMACSHA1.HashData(Base32(base32Secret), counter);
-#pragma warning restore CA5350
-        var offset = hash[^1] & 0x0f;
-        var binary = ((hash[offset] & 0x7f) << 24) | (hash[offset + 1] << 16) | (hash[offset + 2] << 8) | hash[offset + 3];
-        return (binary % 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static byte[] Base32(string text)
-    {
-        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        var bytes = new List<byte>(text.Length * 5 / 8);
-        int buffer = 0, bits = 0;
-        foreach (var c in text.TrimEnd('=').ToUpperInvariant())
-        {
-            var value = Alphabet.IndexOf(c, StringComparison.Ordinal);
-            if (value < 0)
-            {
-                throw new FormatException($"'{c}' is not base32.");
-            }
-
-            buffer = (buffer << 5) | value;
-            bits += 5;
-            if (bits >= 8)
-            {
-                bits -= 8;
-                bytes.Add((byte)(buffer >> bits));
-                buffer &= (1 << bits) - 1;
-            }
-        }
-
-        return [.. bytes];
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -269,4 +291,28 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp)
 
     [GeneratedRegex("<input\\b[^>]*>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, 1000)]
     private static partial Regex InputPattern();
+}
+
+/// <summary>Mean time of one request of the login flow (by its place in the flow) over a run.</summary>
+public sealed record StepMean(int Number, string Request, long Count, double MeanMilliseconds);
+
+/// <summary>Count and total time of one request of the login flow (by its place in the flow).</summary>
+public sealed class StepTiming(int number, string request)
+{
+    private long count;
+    private long ticks;
+
+    public int Number { get; } = number;
+
+    public string Request { get; } = request;
+
+    public long Count => Interlocked.Read(ref count);
+
+    public double MeanMilliseconds => Count == 0 ? 0 : Interlocked.Read(ref ticks) * 1000.0 / Stopwatch.Frequency / Count;
+
+    public void Add(long elapsedTicks)
+    {
+        Interlocked.Increment(ref count);
+        Interlocked.Add(ref ticks, elapsedTicks);
+    }
 }

@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Text;
 using Educloud.Idp.Benchmarks;
 
-// Token-endpoint throughput of the published IdP on the embedded default (SQLite): refresh_token
-// and client_credentials grants per second with p50/p99 latency. See docs/performance.md.
+// Throughput of the published IdP on the embedded default (SQLite): whole logins per second (through
+// the ID-porten simulator and a one-time code), refresh_token and client_credentials grants per
+// second with p50/p99 latency, and TOTP verification alone in-process. See docs/performance.md.
 BenchmarkOptions options;
 try
 {
@@ -17,69 +18,128 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 }
 
 // RFC 6238 appendix B (SHA1, T = 59 s), truncated to 6 digits: the login driver's TOTP is right.
-if (LoginDriver.Totp("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 1) != "287082")
+if (Rfc6238.Code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 1) != "287082")
 {
     throw new InvalidOperationException("The benchmark's TOTP implementation is wrong.");
 }
 
 var machine = Machine.Describe();
+Console.WriteLine($"Machine: {machine.Cores} cores, {machine.Cpu}, {machine.Memory}, {machine.OperatingSystem}, {machine.Runtime}");
+
+// TOTP verification alone, in this process, before the IdP runs (so it has the machine to itself).
+IReadOnlyList<MicroResult> totp = [];
+var totpLoad = TokenLoad.LoadAverage();
+if (options.Totp)
+{
+    Console.WriteLine($"TOTP verification alone: {options.TotpIterations:N0} calls per round, best of 3 ...");
+    totp = TotpMicro.Run(options.TotpIterations);
+    foreach (var m in totp)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {m.Operation,-58} {m.NanosecondsPerOperation,8:0} ns  {m.PerSecond,12:N0}/s  {m.BytesPerOperation,6:0} B allocated"));
+    }
+}
+
+if (!options.Login && !options.Refresh && !options.ClientCredentials)
+{
+    await EmitAsync(Markdown(machine, options, [], [], [], totp, totpLoad), options.MarkdownPath);
+    return 0;
+}
+
 var temp = Path.Combine(Path.GetTempPath(), "educloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(temp);
-Console.WriteLine($"Machine: {machine.Cores} cores, {machine.Cpu}, {machine.Memory}, {machine.OperatingSystem}, {machine.Runtime}");
 
 var idpPath = options.IdpPath ?? await IdpProcess.PublishAsync(Path.Combine(temp, "publish"));
 await using var idp = await IdpProcess.StartAsync(idpPath, Path.Combine(temp, "run"), options.Port, options.Keep, options.ExtraEnvironment);
 Console.WriteLine($"IdP {idpPath} running at {idp.Origin} (pid {idp.ProcessId}), log {idp.LogPath}");
 
 // Keep-alive HTTP/1.1, one connection per worker; redirects and cookies are the login driver's business.
-using var handler = idp.CreateHandler(Math.Max(options.Concurrency.Max(), 8));
+var connectionLimit = new[] { options.Concurrency.Max(), options.LoginConcurrency.Max(), options.SetupConcurrency, 8 }.Max();
+using var handler = idp.CreateHandler(connectionLimit);
 using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
-var logins = new LoginDriver(http, idp);
+var logins = new LoginDriver(http, idp, viaProxy: !options.Tls);
 var load = new TokenLoad(http, idp, logins, viaProxy: !options.Tls);
 var results = new List<RunResult>();
 var notes = new List<string>();
+var loginSteps = new List<(int Workers, IReadOnlyList<StepMean> Steps)>();
 
-// Every person logs in once through the simulator; the refresh tokens start the chains.
-var chains = new string[options.Refresh ? options.Users : 0];
-var loginClock = Stopwatch.StartNew();
-using (var gate = new SemaphoreSlim(4))
+// Setup: every person logs in once through the simulator and sets up an authenticator. The first
+// --users people start the refresh chains; the others take turns in the whole-login rows.
+var chainPeople = Enumerable.Range(0, options.Refresh ? options.Users : 0).Select(i => new Person(TokenLoad.PidFor(i))).ToArray();
+var chains = new string[chainPeople.Length];
+var pool = new PersonPool();
+var setupClock = new Stopwatch();
+var setUp = 0;
+await SetUpAsync(chainPeople, chains);
+if (options.Login)
 {
-    await Task.WhenAll(Enumerable.Range(0, chains.Length).Select(async person =>
-    {
-        await gate.WaitAsync();
-        try
-        {
-            chains[person] = await logins.LogInForRefreshTokenAsync(TokenLoad.PidFor(person), CancellationToken.None);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }));
+    await SetUpAsync(NewPeople(options.LoginPeople ?? BenchmarkOptions.InitialLoginPeople), null);
 }
 
-var loginNote = $"{chains.Length} logins (authorize → login page → ID-porten simulator → callback → authenticator set-up and one-time code → authorization code → token), 4 at a time: {loginClock.Elapsed.TotalSeconds:0.0} s, {chains.Length / loginClock.Elapsed.TotalSeconds:0}/s";
-if (chains.Length > 0)
+var tokenGrants = (options.Refresh ? 1 : 0) + (options.ClientCredentials ? 1 : 0);
+if (options.JitWarmup > TimeSpan.Zero && tokenGrants > 0)
 {
-    notes.Add(loginNote);
-    Console.WriteLine(loginNote);
-}
-
-if (options.JitWarmup > TimeSpan.Zero)
-{
-    // Both grants, at the highest concurrency, half the time each: the code paths the runs measure.
-    Console.WriteLine($"JIT warm-up: {options.JitWarmup.TotalSeconds:0} s of unmeasured load ...");
-    var half = options.JitWarmup / 2;
-    var warm = options.Concurrency.Max();
+    // The token grants, at the highest concurrency, an equal share each: the code paths the runs measure.
+    Console.WriteLine($"JIT warm-up: {options.JitWarmup.TotalSeconds:0} s of unmeasured token requests ...");
+    var share = options.JitWarmup / tokenGrants;
     if (options.Refresh)
     {
-        Report(await load.RefreshAsync(chains, warm, half), "(warm-up) ");
+        Report(await load.RefreshAsync(chains, chainPeople, options.Concurrency.Max(), share), "(warm-up) ");
     }
 
     if (options.ClientCredentials)
     {
-        Report(await load.ClientCredentialsAsync(warm, half), "(warm-up) ");
+        Report(await load.ClientCredentialsAsync(options.Concurrency.Max(), share), "(warm-up) ");
     }
+}
+
+if (options.Login)
+{
+    await WarmUpLoginsAsync();
+}
+
+if (setUp > 0)
+{
+    var setupNote = $"Setup: {setUp} first logins (authorize → login page → ID-porten simulator → callback → authenticator set-up and its first code → authorization code → token), {options.SetupConcurrency} at a time: {setupClock.Elapsed.TotalSeconds:0} s, {setUp / setupClock.Elapsed.TotalSeconds:0}/s";
+    notes.Add(setupNote);
+    Console.WriteLine(setupNote);
+}
+
+if (options.Login)
+{
+    foreach (var workers in options.LoginConcurrency)
+    {
+        if (options.Warmup > TimeSpan.Zero)
+        {
+            await load.LoginsAsync(pool, workers, options.Warmup);
+        }
+
+        var (stallsBefore, waitsBefore) = (pool.Stalls, logins.StepWaits);
+        logins.ResetTimings();
+        var result = Report(await load.LoginsAsync(pool, workers, options.Duration));
+        results.Add(result);
+        loginSteps.Add((workers, logins.Timings));
+        var (requests, count) = load.LoginRequests;
+        if (count > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {requests / (double)count:0.#} HTTP requests per login"));
+        }
+
+        var stalls = pool.Stalls - stallsBefore + (logins.StepWaits - waitsBefore);
+        if (stalls > 0)
+        {
+            var stallNote = $"login, {workers} workers: {stalls} login(s) waited for a new 30-s step because every person of the pool ({pool.Count}) had typed a code in this one: the rate is the pool's, not the IdP's (raise --login-people).";
+            notes.Add(stallNote);
+            Console.WriteLine("  " + stallNote);
+        }
+    }
+
+    var (totalRequests, totalLogins) = load.LoginRequests;
+    if (totalLogins > 0)
+    {
+        notes.Add(string.Create(CultureInfo.InvariantCulture, $"One whole login is {totalRequests / (double)totalLogins:0.#} HTTP requests from the browser (table below), plus the IdP's own back-channel calls to the simulator."));
+    }
+
+    notes.Add($"Login rows: a pool of {pool.Count} people, each typing at most one code per 30-s step, handed out in turn.");
 }
 
 if (options.Refresh)
@@ -88,10 +148,10 @@ if (options.Refresh)
     {
         if (options.Warmup > TimeSpan.Zero)
         {
-            await load.RefreshAsync(chains, connections, options.Warmup);
+            await load.RefreshAsync(chains, chainPeople, connections, options.Warmup);
         }
 
-        results.Add(Report(await load.RefreshAsync(chains, connections, options.Duration)));
+        results.Add(Report(await load.RefreshAsync(chains, chainPeople, connections, options.Duration)));
     }
 }
 
@@ -131,14 +191,7 @@ if (load.Relogins > 0)
 }
 
 notes.Add($"Server log lines at warning or above: {idp.Warnings}.");
-var markdown = Markdown(machine, options, results, notes);
-Console.WriteLine();
-Console.WriteLine(markdown);
-if (options.MarkdownPath is { } path)
-{
-    await File.WriteAllTextAsync(path, markdown);
-    Console.WriteLine($"Written to {path}");
-}
+await EmitAsync(Markdown(machine, options, results, notes, loginSteps, totp, totpLoad), options.MarkdownPath);
 
 await idp.DisposeAsync();
 if (!options.Keep)
@@ -155,6 +208,95 @@ if (!options.Keep)
 
 return results.Any(r => r.Succeeded == 0) ? 1 : 0;
 
+// JIT warm-up for logins, the whole --jit-warmup (a login runs far more code than a token request;
+// a fresh process keeps compiling for a minute or more), and with it the size of the pool. Each
+// person may log in once per 30-s step, so the rows need about 30 s of logins' worth of people;
+// how many logins a second that is, only a login load can tell. The first round uses each person
+// at most once (so it cannot wait for a step) and sets the pool's size from its rate; only a later
+// round that still had to wait for a step grows it again.
+async Task WarmUpLoginsAsync()
+{
+    var workers = options.LoginConcurrency.Max();
+    var newest = pool.NewestStep;
+    var wait = Rfc6238.UntilStepAfter(newest);
+    if (wait > TimeSpan.Zero)
+    {
+        Console.WriteLine($"Waiting {wait.TotalSeconds:0} s for a new time step: the last people set up typed their first code in this one ...");
+        await Task.Delay(wait);
+    }
+
+    var left = options.JitWarmup > TimeSpan.FromSeconds(10) ? options.JitWarmup : TimeSpan.FromSeconds(10);
+    for (var round = 0; round < 4 && left > TimeSpan.FromSeconds(1); round++)
+    {
+        var stallsBefore = pool.Stalls;
+        var chunk = Report(await load.LoginsAsync(pool, workers, round == 0 ? left / 2 : left, round == 0 ? pool.Count - workers : int.MaxValue), "(warm-up) ");
+        left -= chunk.Elapsed;
+        var stalled = pool.Stalls > stallsBefore;
+        if (options.LoginPeople is not null || chunk.Succeeded < 50 || (round > 0 && !stalled))
+        {
+            continue;
+        }
+
+        // 30 s of logins at this rate and half as many again (the JIT is still warming up, so the
+        // rate will rise); a round that waited for a step ran at the pool's rate: twice that.
+        var needed = Math.Min((int)Math.Ceiling(chunk.PerSecond * 30 * (stalled ? 2.0 : 1.5)) + (2 * workers), BenchmarkOptions.MaxLoginPeople);
+        if (needed > pool.Count)
+        {
+            Console.WriteLine($"At {chunk.PerSecond:0} logins/s{(stalled ? " (held back by the pool)" : "")} the rows need about {needed} people: setting up {needed - pool.Count} more ...");
+            await SetUpAsync(NewPeople(needed - pool.Count), null);
+            left = left > TimeSpan.FromSeconds(10) ? left : TimeSpan.FromSeconds(10);
+        }
+    }
+}
+
+// People for the login pool, numbered after everyone so far.
+Person[] NewPeople(int count)
+{
+    var first = chainPeople.Length + pool.Count;
+    return [.. Enumerable.Range(first, count).Select(i => new Person(TokenLoad.PidFor(i)))];
+}
+
+// First logins with authenticator set-up, --setup-concurrency at a time; a chain's refresh token is
+// kept, everyone else joins the login pool.
+async Task SetUpAsync(Person[] people, string[]? refreshTokens)
+{
+    if (people.Length == 0)
+    {
+        return;
+    }
+
+    Console.WriteLine($"Setup: {people.Length} people log in and set up an authenticator, {options.SetupConcurrency} at a time ...");
+    setupClock.Start();
+    var next = -1;
+    await Task.WhenAll(Enumerable.Range(0, Math.Min(options.SetupConcurrency, people.Length)).Select(_ => Task.Run(async () =>
+    {
+        for (var i = Interlocked.Increment(ref next); i < people.Length; i = Interlocked.Increment(ref next))
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            var outcome = await logins.LogInAsync(people[i], timeout.Token);
+            if (!outcome.Enrolled)
+            {
+                throw new InvalidOperationException($"Person {people[i].Pid} was not asked to set up an authenticator: not a fresh database?");
+            }
+
+            if (refreshTokens is not null)
+            {
+                refreshTokens[i] = outcome.RefreshToken;
+            }
+
+            if (Interlocked.Increment(ref setUp) % 500 == 0)
+            {
+                Console.WriteLine($"  {setUp} people set up, {setUp / setupClock.Elapsed.TotalSeconds:0}/s");
+            }
+        }
+    })));
+    setupClock.Stop();
+    if (refreshTokens is null)
+    {
+        pool.Add(people);
+    }
+}
+
 static RunResult Report(RunResult r, string prefix = "")
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -168,24 +310,75 @@ static RunResult Report(RunResult r, string prefix = "")
     return r;
 }
 
-static string Markdown(Machine machine, BenchmarkOptions options, List<RunResult> results, List<string> notes)
+static async Task EmitAsync(string markdown, string? path)
+{
+    Console.WriteLine();
+    Console.WriteLine(markdown);
+    if (path is not null)
+    {
+        await File.WriteAllTextAsync(path, markdown);
+        Console.WriteLine($"Written to {path}");
+    }
+}
+
+static string Markdown(
+    Machine machine,
+    BenchmarkOptions options,
+    List<RunResult> results,
+    List<string> notes,
+    List<(int Workers, IReadOnlyList<StepMean> Steps)> loginSteps,
+    IReadOnlyList<MicroResult> totp,
+    string totpLoad)
 {
     var text = new StringBuilder();
     var invariant = CultureInfo.InvariantCulture;
-    text.AppendLine(invariant, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {machine.Cores} cores ({machine.Cpu}), {machine.Memory}, {machine.OperatingSystem}, {machine.Runtime}; ")
-        .AppendLine(invariant, $"{options.Duration.TotalSeconds:0} s measured after {options.Warmup.TotalSeconds:0} s warm-up per row, load generator on the same machine.")
-        .AppendLine()
-        .AppendLine("| grant | connections | requests/s | p50 ms | p99 ms | max ms | errors | server CPU ms/request | load average before |")
-        .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    foreach (var r in results)
+    text.AppendLine(invariant, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {machine.Cores} cores ({machine.Cpu}), {machine.Memory}, {machine.OperatingSystem}, {machine.Runtime}.");
+    if (results.Count > 0)
     {
-        text.AppendLine(invariant, $"| {r.Grant} | {r.Connections} | {r.PerSecond:0} | {r.P50Milliseconds:0.0} | {r.P99Milliseconds:0.0} | {r.MaxMilliseconds:0} | {r.Failed} | {r.ServerCpuMillisecondsPerRequest:0.00} | {r.LoadAverage} |");
+        text.AppendLine(invariant, $"{options.Duration.TotalSeconds:0} s measured after {options.Warmup.TotalSeconds:0} s warm-up per row, load generator on the same machine.")
+            .AppendLine()
+            .AppendLine("| grant | connections | per second | p50 ms | p99 ms | max ms | errors | server CPU ms each | load average before |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            text.AppendLine(invariant, $"| {r.Grant} | {r.Connections} | {r.PerSecond:0} | {r.P50Milliseconds:0.0} | {r.P99Milliseconds:0.0} | {r.MaxMilliseconds:0} | {r.Failed} | {r.ServerCpuMillisecondsPerRequest:0.00} | {r.LoadAverage} |");
+        }
+
+        text.AppendLine();
     }
 
-    text.AppendLine();
     foreach (var note in notes)
     {
         text.AppendLine("- " + note);
+    }
+
+    if (loginSteps.Count > 0)
+    {
+        // Mean time of each request of a whole login, per row: at one worker it is the service time.
+        var rows = loginSteps.OrderBy(l => l.Workers).ToList();
+        text.AppendLine()
+            .AppendLine("Mean milliseconds of each request of a whole login (returning person), by workers:")
+            .AppendLine()
+            .AppendLine("| # | request | " + string.Join(" | ", rows.Select(r => r.Workers.ToString(invariant))) + " |")
+            .AppendLine("|---:|---|" + string.Concat(rows.Select(_ => "---:|")));
+        foreach (var step in rows[0].Steps)
+        {
+            var cells = rows.Select(r => r.Steps.FirstOrDefault(s => s.Number == step.Number)?.MeanMilliseconds.ToString("0.00", invariant) ?? "");
+            text.AppendLine(invariant, $"| {step.Number} | {step.Request} | {string.Join(" | ", cells)} |");
+        }
+    }
+
+    if (totp.Count > 0)
+    {
+        text.AppendLine()
+            .AppendLine(invariant, $"TOTP verification alone, in-process, one thread, {totp[0].Iterations:N0} calls per round, best of 3 (load average before: {totpLoad}):")
+            .AppendLine()
+            .AppendLine("| operation | ns/call | calls/s | bytes allocated/call |")
+            .AppendLine("|---|---:|---:|---:|");
+        foreach (var m in totp)
+        {
+            text.AppendLine(invariant, $"| {m.Operation} | {m.NanosecondsPerOperation:N0} | {m.PerSecond:N0} | {m.BytesPerOperation:0} |");
+        }
     }
 
     return text.ToString();

@@ -33,6 +33,7 @@ public sealed record RunResult(
 /// </summary>
 public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver logins, bool viaProxy)
 {
+    public const string LoginGrant = "login";
     public const string RefreshGrant = "refresh_token";
     public const string ClientCredentialsGrant = "client_credentials";
 
@@ -47,12 +48,44 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
     /// <summary>Refresh chains that broke (an error mid-rotation) and were replaced by a new login.</summary>
     public int Relogins => relogins;
 
+    /// <summary>HTTP requests the whole logins of the last login run made, and how many logins that was.</summary>
+    public (long Requests, long Logins) LoginRequests => (Interlocked.Read(ref loginRequests), Interlocked.Read(ref loginCount));
+
+    private long loginRequests;
+    private long loginCount;
+
+    /// <summary>
+    /// Whole-login runs: each worker repeatedly logs in the next person of the pool (people who set up
+    /// their authenticator during setup) with a fresh cookie jar, from /connect/authorize to the token
+    /// response. A person is used by one worker at a time and in a new time step each time.
+    /// </summary>
+    public Task<RunResult> LoginsAsync(PersonPool pool, int connections, TimeSpan duration, int maxLogins = int.MaxValue)
+    {
+        Interlocked.Exchange(ref loginRequests, 0);
+        Interlocked.Exchange(ref loginCount, 0);
+        return RunAsync(LoginGrant, connections, duration, maxLogins, async (_, cancellationToken) =>
+        {
+            var person = await pool.TakeAsync(cancellationToken);
+            try
+            {
+                var outcome = await logins.LogInAsync(person, cancellationToken);
+                Interlocked.Add(ref loginRequests, outcome.Requests);
+                Interlocked.Increment(ref loginCount);
+                return outcome.Enrolled ? "a person of the pool was asked to set up an authenticator again" : null;
+            }
+            finally
+            {
+                pool.Return(person);
+            }
+        });
+    }
+
     /// <summary>
     /// Refresh runs: worker i rotates chain i (the new refresh token replaces the old one each time),
     /// so no two requests ever present the same token and reuse detection never fires.
     /// </summary>
-    public Task<RunResult> RefreshAsync(string[] chains, int connections, TimeSpan duration) =>
-        RunAsync(RefreshGrant, connections, duration, async (worker, cancellationToken) =>
+    public Task<RunResult> RefreshAsync(string[] chains, Person[] people, int connections, TimeSpan duration) =>
+        RunAsync(RefreshGrant, connections, duration, int.MaxValue, async (worker, cancellationToken) =>
         {
             using var content = new StringContent("grant_type=refresh_token&refresh_token=" + Uri.EscapeDataString(chains[worker]));
             content.Headers.ContentType = FormContentType;
@@ -69,12 +102,12 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
 
             // The chain is broken (an error part-way through rotation): log in again, untimed.
             Interlocked.Increment(ref relogins);
-            chains[worker] = await logins.LogInForRefreshTokenAsync(PidFor(worker), cancellationToken);
+            chains[worker] = (await logins.LogInAsync(people[worker], cancellationToken)).RefreshToken;
             return $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
         });
 
     public Task<RunResult> ClientCredentialsAsync(int connections, TimeSpan duration) =>
-        RunAsync(ClientCredentialsGrant, connections, duration, async (_, cancellationToken) =>
+        RunAsync(ClientCredentialsGrant, connections, duration, int.MaxValue, async (_, cancellationToken) =>
         {
             using var content = new StringContent("grant_type=client_credentials");
             content.Headers.ContentType = FormContentType;
@@ -89,6 +122,9 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
     /// <summary>A synthetic national identity number per person (11 digits, TestID-shaped month + 80).</summary>
     public static string PidFor(int person) => "0181" + (850_0000 + person).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The machine's 1-minute load average: other processes on it skew every number.</summary>
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
     private void AsBehindProxy(HttpRequestMessage request)
     {
         if (viaProxy)
@@ -98,13 +134,15 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
         }
     }
 
-    private async Task<RunResult> RunAsync(string grant, int connections, TimeSpan duration, Func<int, CancellationToken, Task<string?>> send)
+    /// <summary>Closed-loop run for <paramref name="duration"/>, or until <paramref name="maxSends"/> requests have started.</summary>
+    private async Task<RunResult> RunAsync(string grant, int connections, TimeSpan duration, int maxSends, Func<int, CancellationToken, Task<string?>> send)
     {
+        var sends = 0;
         var latencies = new List<long>[connections];
         var failures = new int[connections];
         string? firstError = null;
         // Other processes on the machine skew every number: the 1-minute load average says how busy it was.
-        var loadAverage = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+        var loadAverage = LoadAverage();
         var serverCpuBefore = idp.CpuTime;
         var clientCpuBefore = OwnCpu();
         // A hard stop well past the planned end, should the server stop answering.
@@ -115,7 +153,7 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
         {
             var mine = new List<long>(4096);
             latencies[worker] = mine;
-            while (clock.Elapsed < duration)
+            while (clock.Elapsed < duration && Interlocked.Increment(ref sends) <= maxSends)
             {
                 var started = Stopwatch.GetTimestamp();
                 string? error;
