@@ -13,9 +13,10 @@ public sealed class BenchmarkOptions
     public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// Unmeasured load before the first run. A fresh .NET process compiles each method three times
-    /// (tier 0, instrumented, tier 1 with PGO); at a few hundred requests per second that takes tens
-    /// of seconds, and until then the numbers measure the JIT, not the IdP.
+    /// Unmeasured load before the rows: for logins, and again for the token grants. A fresh .NET
+    /// process compiles each method three times (tier 0, instrumented, tier 1 with PGO); at a few
+    /// hundred requests per second that takes tens of seconds, and until then the numbers measure
+    /// the JIT, not the IdP.
     /// </summary>
     public TimeSpan JitWarmup { get; private set; } = TimeSpan.FromSeconds(30);
 
@@ -62,7 +63,7 @@ public sealed class BenchmarkOptions
 
     public int Port { get; private set; }
 
-    /// <summary>Token requests straight to the IdP's HTTPS port instead of plain HTTP as from a TLS-terminating proxy.</summary>
+    /// <summary>Every request straight to the IdP's HTTPS port instead of plain HTTP as from a TLS-terminating proxy.</summary>
     public bool Tls { get; private set; }
 
     /// <summary>Keep the temporary folder (database, keys, server log) for inspection.</summary>
@@ -72,14 +73,15 @@ public sealed class BenchmarkOptions
     public IReadOnlyList<KeyValuePair<string, string>> ExtraEnvironment { get; private set; } = [];
 
     public const string Usage = """
-        Educloud IdP token-endpoint benchmark (docs/performance.md).
+        Educloud IdP benchmark: whole logins, the token endpoint, TOTP verification (docs/performance.md).
 
           dotnet run -c Release --project tests/Educloud.Idp.Benchmarks -- [options]
 
           --idp PATH            a published IdP folder or Educloud.Idp.dll (default: publish src/IdP to a temp folder)
           --duration SECONDS    measured time per run (default 10)
           --warmup SECONDS      unmeasured time before each run (default 3)
-          --jit-warmup SECONDS  unmeasured load before the first run, until the JIT has settled (default 30)
+          --jit-warmup SECONDS  unmeasured load before the rows, until the JIT has settled: for logins (at least 10,
+                                it also sizes the login pool), and again for the token grants (default 30)
           --users N             people logged in for refresh chains (default 64; at least the highest concurrency)
           --concurrency LIST    concurrent connections for the token rows, comma-separated (default 1,16,32)
           --grants LIST         login,refresh_token,client_credentials,totp (default all): login = whole logins,
@@ -91,8 +93,8 @@ public sealed class BenchmarkOptions
           --totp-iterations N   calls per round of the in-process TOTP verification measurement (default 200000)
           --wrk                 also load client_credentials with wrk, if installed
           --markdown FILE       write the results as Markdown to FILE
-          --tls                 token requests over HTTPS to the IdP itself (default: plain HTTP with
-                                X-Forwarded-Proto, as from a TLS-terminating proxy in front of it)
+          --tls                 every request (login pages and token requests) over HTTPS to the IdP itself
+                                (default: plain HTTP with X-Forwarded-Proto, as from a TLS-terminating proxy)
           --port N              HTTPS port on 127.0.0.1, N+1 for plain HTTP (default: free ones)
           --env KEY=VALUE       extra environment for the IdP process (repeatable)
           --keep                keep the temporary folder (database, keys, server log)
