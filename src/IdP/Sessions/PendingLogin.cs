@@ -16,6 +16,11 @@ public static class LoginPurpose
 /// </summary>
 public sealed record PendingLogin(string UserId, string Purpose, UpstreamLogin Upstream, string ReturnUrl)
 {
+    /// <summary>The research app this login is for (the client_id of the authorization request it returns to), for the audit log.</summary>
+    public string? ClientId =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(ReturnUrl.IndexOf('?', StringComparison.Ordinal) is var i and >= 0 ? ReturnUrl[i..] : "")
+            .TryGetValue("client_id", out var id) ? id.ToString() : null;
+
     public const string Scheme = "Educloud.PendingLogin";
     public const string CookieName = "__Host-educloud-login";
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);

@@ -30,7 +30,7 @@ public sealed class CodeModel(TotpService totp, SessionService sessions) : PageM
             return Redirect("/account/login");
         }
 
-        var result = await totp.VerifyAsync(pending.UserId, code ?? "", HttpContext, ClientIdOf(pending.ReturnUrl));
+        var result = await totp.VerifyAsync(pending.UserId, code ?? "", HttpContext, pending.ClientId);
         if (result != TotpResult.Accepted)
         {
             // One message for every failure (wrong, reused, locked out); the log says which.
@@ -42,11 +42,6 @@ public sealed class CodeModel(TotpService totp, SessionService sessions) : PageM
         return await LoginFinish.CompleteAsync(HttpContext, sessions, pending);
     }
 
-    internal static string? ClientIdOf(string returnUrl)
-    {
-        var query = returnUrl.IndexOf('?', StringComparison.Ordinal) is var i and >= 0 ? returnUrl[i..] : "";
-        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query).TryGetValue("client_id", out var id) ? id.ToString() : null;
-    }
 }
 
 /// <summary>Both factors proven: the session starts (amr otp + mfa) and the person goes on to the app.</summary>

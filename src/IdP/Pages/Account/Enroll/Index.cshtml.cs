@@ -56,7 +56,7 @@ public sealed class EnrollModel(TotpService totp, SessionService sessions, QrCod
             return Redirect("/account/new-code");
         }
 
-        var result = await totp.ConfirmEnrollmentAsync(pending.UserId, factorId, code ?? "", HttpContext, Code.CodeModel.ClientIdOf(pending.ReturnUrl));
+        var result = await totp.ConfirmEnrollmentAsync(pending.UserId, factorId, code ?? "", HttpContext, pending.ClientId);
         if (result == TotpResult.Accepted)
         {
             return await Code.LoginFinish.CompleteAsync(HttpContext, sessions, pending);
