@@ -41,7 +41,6 @@ public sealed class CodeModel(TotpService totp, SessionService sessions) : PageM
 
         return await LoginFinish.CompleteAsync(HttpContext, sessions, pending);
     }
-
 }
 
 /// <summary>Both factors proven: the session starts (amr otp + mfa) and the person goes on to the app.</summary>
