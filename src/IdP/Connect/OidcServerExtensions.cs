@@ -51,6 +51,7 @@ public static class OidcServerExtensions
                 // Repeated parameters refused everywhere, oversized ones at the front channel (ParameterRules).
                 options.EnforceParameterRules();
                 options.EnforceClientAuthenticationMethod();
+                options.DoNotStoreIdentityTokens();
 
                 options.RegisterScopes([.. IdpScopes.All]);
                 options.RegisterClaims(Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.Email, Claims.EmailVerified,

@@ -118,21 +118,26 @@ public sealed partial class TotpService(
     public async Task<TotpResult> VerifyAsync(string userId, string code, HttpContext http, string? clientId)
     {
         var now = time.GetUtcNow();
-        if (await LockedOutAsync(userId, now, http.RequestAborted))
-        {
-            LogRefused(logger, userId, TotpResult.LockedOut);
-            return TotpResult.LockedOut;
-        }
 
-        var factor = await db.TotpFactors.AsNoTracking()
-            .SingleOrDefaultAsync(f => f.UserId == userId && f.State == TotpFactorState.Active, http.RequestAborted);
-        if (factor is null)
+        // The factor and the person's lockout state in one read (a login's hot path).
+        var found = await db.TotpFactors.AsNoTracking()
+            .Where(f => f.UserId == userId && f.State == TotpFactorState.Active)
+            .Join(db.Users, f => f.UserId, u => u.Id, (f, u) => new { Factor = f, u.TotpLockedUntil, u.TotpFailedAttempts })
+            .SingleOrDefaultAsync(http.RequestAborted);
+        if (found is null)
         {
             LogRefused(logger, userId, TotpResult.NoAuthenticator);
             return TotpResult.NoAuthenticator;
         }
 
-        var step = Match(Secret(factor), code, now);
+        // During a lockout even the right code fails (checked before the code is looked at).
+        if (found.TotpLockedUntil > now)
+        {
+            LogRefused(logger, userId, TotpResult.LockedOut);
+            return TotpResult.LockedOut;
+        }
+
+        var step = Match(Secret(found.Factor), code, now);
         if (step is null)
         {
             return await FailAsync(userId, now, http, clientId);
@@ -140,7 +145,7 @@ public sealed partial class TotpService(
 
         // The single point where a code is spent: only one request can move the step forward.
         var accepted = await db.TotpFactors
-            .Where(f => f.Id == factor.Id && f.State == TotpFactorState.Active && f.LastAcceptedStep < step.Value)
+            .Where(f => f.Id == found.Factor.Id && f.State == TotpFactorState.Active && f.LastAcceptedStep < step.Value)
             .ExecuteUpdateAsync(f => f
                 .SetProperty(x => x.LastAcceptedStep, step.Value)
                 .SetProperty(x => x.LastUsedAt, now), http.RequestAborted);
@@ -151,7 +156,13 @@ public sealed partial class TotpService(
             return TotpResult.Reused;
         }
 
-        await ResetFailuresAsync(userId, http.RequestAborted);
+        // Most logins follow no failure: skip the UPDATE then. A wrong code racing this one may
+        // stay counted; it was typed either way.
+        if (found.TotpFailedAttempts != 0 || found.TotpLockedUntil is not null)
+        {
+            await ResetFailuresAsync(userId, http.RequestAborted);
+        }
+
         return TotpResult.Accepted;
     }
 

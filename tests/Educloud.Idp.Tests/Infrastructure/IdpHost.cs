@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Educloud.IdPortenSimulator;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -99,6 +100,9 @@ public sealed class IdpHost : WebApplicationFactory<Program>
 
     public CapturingLoggerProvider Logs { get; } = new();
 
+    /// <summary>Every back-channel request the IdP's OpenIddict client sent to ID-porten (method and path).</summary>
+    public ConcurrentQueue<string> UpstreamRequests { get; } = new();
+
     public IdPortenSimulatorFaults Faults => Services.GetRequiredService<IdPortenSimulatorFaults>();
 
     /// <summary>A browser that keeps cookies and can reach this IdP (and, if given, an app host).</summary>
@@ -135,7 +139,7 @@ public sealed class IdpHost : WebApplicationFactory<Program>
             // OpenIddict's client calls ID-porten (here: the simulator in this same host) with its
             // own named HttpClients; send those calls into the TestServer instead of the network.
             services.AddSingleton<IPostConfigureOptions<HttpClientFactoryOptions>>(
-                new RouteOpenIddictClientToTestServer(() => Server.CreateHandler()));
+                new RouteOpenIddictClientToTestServer(() => Server.CreateHandler(), UpstreamRequests));
         });
     }
 
@@ -156,22 +160,25 @@ public sealed class IdpHost : WebApplicationFactory<Program>
         }
     }
 
-    private sealed class RouteOpenIddictClientToTestServer(Func<HttpMessageHandler> server) : IPostConfigureOptions<HttpClientFactoryOptions>
+    private sealed class RouteOpenIddictClientToTestServer(Func<HttpMessageHandler> server, ConcurrentQueue<string> sent) : IPostConfigureOptions<HttpClientFactoryOptions>
     {
         public void PostConfigure(string? name, HttpClientFactoryOptions options)
         {
             if (name is not null && name.StartsWith("OpenIddict.Client.SystemNetHttp", StringComparison.Ordinal))
             {
-                options.HttpMessageHandlerBuilderActions.Add(builder => builder.AdditionalHandlers.Add(new ForwardingHandler(server)));
+                options.HttpMessageHandlerBuilderActions.Add(builder => builder.AdditionalHandlers.Add(new ForwardingHandler(server, sent)));
             }
         }
     }
 
-    private sealed class ForwardingHandler(Func<HttpMessageHandler> server) : DelegatingHandler
+    private sealed class ForwardingHandler(Func<HttpMessageHandler> server, ConcurrentQueue<string> sent) : DelegatingHandler
     {
         private readonly Lazy<HttpMessageInvoker> invoker = new(() => new HttpMessageInvoker(server()));
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            invoker.Value.SendAsync(request, cancellationToken);
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            sent.Enqueue($"{request.Method} {request.RequestUri?.AbsolutePath}");
+            return invoker.Value.SendAsync(request, cancellationToken);
+        }
     }
 }
