@@ -43,6 +43,7 @@ public static class AdminApiExtensions
         builder.Services.AddOpenApi("v1", options =>
         {
             options.ShouldInclude = description => description.RelativePath?.StartsWith("api/admin", StringComparison.Ordinal) == true;
+            options.AddDocumentTransformer<AdminApiSecurityScheme>();
         });
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<AdminActor>();

@@ -215,6 +215,13 @@ public sealed class AdminUsersApiTests(IdpFixture fixture) : IClassFixture<IdpFi
         var paths = json.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         paths.Should().Contain(["/api/admin/users", "/api/admin/users/{id}", "/api/admin/users/{id}/authenticator/revoke"]);
         paths.Should().OnlyContain(p => p.StartsWith("/api/admin", StringComparison.Ordinal));
+
+        // Every call needs a bearer token: said once for the whole document.
+        var scheme = json.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
+        scheme.GetProperty("type").GetString().Should().Be("http");
+        scheme.GetProperty("scheme").GetString().Should().Be("bearer");
+        json.GetProperty("security").EnumerateArray().Select(r => r.EnumerateObject().Select(p => p.Name).Single())
+            .Should().Equal("Bearer");
     }
 
     [Fact]
