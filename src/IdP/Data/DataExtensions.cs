@@ -1,8 +1,10 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Educloud.Idp.Connect;
+using Educloud.Idp.Keys;
 using Educloud.Idp.Settings;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -54,10 +56,13 @@ public static partial class DataExtensions
         builder.Services.AddSingleton<Pruning>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Pruning>());
 
-        // The key ring lives in the database so restarts and replicas can read what others protected.
+        // The key ring lives in the database so restarts and replicas can read what others protected,
+        // encrypted there under a key from outside the database (Keys/KeyRingEncryption.cs).
         builder.Services.AddDataProtection()
             .SetApplicationName("Educloud.Idp")
             .PersistKeysToDbContext<IdpDbContext>();
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<KeyMaterial>((options, keys) => options.XmlEncryptor = new KeyRingXmlEncryptor(keys.KeyRing));
 
         return builder;
     }

@@ -11,11 +11,12 @@ namespace Educloud.Idp.Keys;
 /// </summary>
 public sealed class KeyMaterial
 {
-    private KeyMaterial(IReadOnlyList<AsymmetricSecurityKey> signingKeys, SymmetricSecurityKey encryptionKey, byte[] pidLookupKey)
+    private KeyMaterial(IReadOnlyList<AsymmetricSecurityKey> signingKeys, SymmetricSecurityKey encryptionKey, byte[] pidLookupKey, KeyRingKeys keyRing)
     {
         SigningKeys = signingKeys;
         EncryptionKey = encryptionKey;
         PidLookupKey = pidLookupKey;
+        KeyRing = keyRing;
     }
 
     /// <summary>The first key signs; the rest are published in the JWKS for rotation.</summary>
@@ -24,6 +25,9 @@ public sealed class KeyMaterial
     public SymmetricSecurityKey EncryptionKey { get; }
 
     public byte[] PidLookupKey { get; }
+
+    /// <summary>The keys that encrypt the Data Protection key ring in the database (KeyRingEncryption).</summary>
+    public KeyRingKeys KeyRing { get; }
 
     public static KeyMaterial Load(KeysOptions keys, UsersOptions users, IHostEnvironment environment)
     {
@@ -42,17 +46,22 @@ public sealed class KeyMaterial
             ?? DevelopmentOnly(environment, () => EnsureFile(Path.Combine(devDirectory, "encryption.key"), NewSecret));
         var pidPath = users.PidLookupKeyPath
             ?? DevelopmentOnly(environment, () => EnsureFile(Path.Combine(devDirectory, "pid-lookup.key"), NewSecret));
+        var keyRingPath = keys.DataProtectionKeyPath
+            ?? DevelopmentOnly(environment, () => EnsureFile(Path.Combine(devDirectory, "data-protection.key"), NewSecret));
 
         return new KeyMaterial(
             signingPaths.Select(LoadSigningKey).ToList(),
             new SymmetricSecurityKey(ReadSecret(encryptionPath, "Keys:EncryptionKeyPath", exactBytes: 32)),
-            ReadSecret(pidPath, "Users:PidLookupKeyPath", exactBytes: null));
+            ReadSecret(pidPath, "Users:PidLookupKeyPath", exactBytes: null),
+            new KeyRingKeys(
+                ReadSecret(keyRingPath, "Keys:DataProtectionKeyPath", exactBytes: 32),
+                keys.PreviousDataProtectionKeyPaths.Select(path => ReadSecret(path, "Keys:PreviousDataProtectionKeyPaths", exactBytes: 32)).ToList()));
     }
 
     private static T DevelopmentOnly<T>(IHostEnvironment environment, Func<T> create) =>
         environment.IsDevelopment()
             ? create()
-            : throw new InvalidOperationException("Development keys are refused outside Development: set Keys:SigningKeyPaths, Keys:EncryptionKeyPath and Users:PidLookupKeyPath.");
+            : throw new InvalidOperationException("Development keys are refused outside Development: set Keys:SigningKeyPaths, Keys:EncryptionKeyPath, Keys:DataProtectionKeyPath and Users:PidLookupKeyPath.");
 
     private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 

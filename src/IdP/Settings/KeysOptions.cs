@@ -14,6 +14,16 @@ public sealed class KeysOptions
     /// <summary>File holding a base64 256-bit key that encrypts codes and refresh tokens (A256KW). Required outside Development.</summary>
     public string? EncryptionKeyPath { get; set; }
 
+    /// <summary>
+    /// File holding a base64 256-bit key that encrypts the Data Protection key ring where it is
+    /// stored, in the database (AES-256-GCM). Without it a copy of the database would hold both the
+    /// encrypted authenticator secrets and the keys that open them. Required outside Development.
+    /// </summary>
+    public string? DataProtectionKeyPath { get; set; }
+
+    /// <summary>Earlier key ring keys, still read (never written with) after DataProtectionKeyPath changed.</summary>
+    public List<string> PreviousDataProtectionKeyPaths { get; set; } = [];
+
     /// <summary>Development only: where generated keys are kept between runs.</summary>
     public string DevelopmentKeysDirectory { get; set; } = "data/keys";
 }

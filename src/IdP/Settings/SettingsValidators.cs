@@ -74,6 +74,11 @@ internal sealed class KeysOptionsValidator(IHostEnvironment environment) : IVali
             {
                 errors.Add("Keys:EncryptionKeyPath is required outside Development (development keys are refused).");
             }
+
+            if (string.IsNullOrWhiteSpace(options.DataProtectionKeyPath))
+            {
+                errors.Add("Keys:DataProtectionKeyPath is required outside Development (development keys are refused).");
+            }
         }
 
         for (var i = 0; i < options.SigningKeyPaths.Count; i++)
@@ -87,6 +92,19 @@ internal sealed class KeysOptionsValidator(IHostEnvironment environment) : IVali
         if (!string.IsNullOrWhiteSpace(options.EncryptionKeyPath) && !File.Exists(options.EncryptionKeyPath))
         {
             errors.Add($"Keys:EncryptionKeyPath: file '{options.EncryptionKeyPath}' does not exist.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.DataProtectionKeyPath) && !File.Exists(options.DataProtectionKeyPath))
+        {
+            errors.Add($"Keys:DataProtectionKeyPath: file '{options.DataProtectionKeyPath}' does not exist.");
+        }
+
+        for (var i = 0; i < options.PreviousDataProtectionKeyPaths.Count; i++)
+        {
+            if (!File.Exists(options.PreviousDataProtectionKeyPaths[i]))
+            {
+                errors.Add($"Keys:PreviousDataProtectionKeyPaths:{i}: file '{options.PreviousDataProtectionKeyPaths[i]}' does not exist.");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -78,7 +78,7 @@ public sealed class SettingsValidationTests
     {
         var result = new KeysOptionsValidator(Production).Validate(null, new KeysOptions());
 
-        result.FailureMessage.Should().Contain("Keys:SigningKeyPaths").And.Contain("Keys:EncryptionKeyPath");
+        result.FailureMessage.Should().Contain("Keys:SigningKeyPaths").And.Contain("Keys:EncryptionKeyPath").And.Contain("Keys:DataProtectionKeyPath");
     }
 
     [Fact]
@@ -110,6 +110,7 @@ public sealed class SettingsValidationTests
             builder.UseEnvironment("Production");
             builder.UseSetting("Keys:SigningKeyPaths:0", signing);
             builder.UseSetting("Keys:EncryptionKeyPath", secret);
+            builder.UseSetting("Keys:DataProtectionKeyPath", secret);
             builder.UseSetting("Users:PidLookupKeyPath", secret);
             builder.UseSetting("IdPorten:UseSimulator", "true");
             builder.UseSetting("IdPorten:ClientId", "x");
