@@ -1,3 +1,4 @@
+using Educloud.Idp.Hosting;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
 using Microsoft.AspNetCore;
@@ -45,6 +46,7 @@ public static partial class FederationEndpoints
         UserDirectory directory,
         LoginCompletion completion,
         IOptions<IdPortenOptions> options,
+        IdpMetrics metrics,
         ILogger<UserDirectory> logger)
     {
         // Error passthrough (FederationExtensions): what OpenIddict refused (bad state, wrong or missing
@@ -54,7 +56,7 @@ public static partial class FederationEndpoints
         // (OpenIddict's fixed error texts, no secrets).
         if (http.GetOpenIddictClientResponse() is { Error: { } refused } response)
         {
-            return LoginFailed(logger, refused, response.ErrorDescription);
+            return LoginFailed(logger, metrics, refused, response.ErrorDescription);
         }
 
         var result = await http.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
@@ -63,7 +65,7 @@ public static partial class FederationEndpoints
             var items = result.Properties?.Items;
             var error = items?.TryGetValue(OpenIddictClientAspNetCoreConstants.Properties.Error, out var e) == true ? e : null;
             var description = items?.TryGetValue(OpenIddictClientAspNetCoreConstants.Properties.ErrorDescription, out var d) == true ? d : null;
-            return LoginFailed(logger, error ?? "none", description ?? result.Failure?.Message);
+            return LoginFailed(logger, metrics, error ?? "none", description ?? result.Failure?.Message);
         }
 
         var acr = principal.FindFirst(Claims.AuthenticationContextReference)?.Value;
@@ -71,6 +73,7 @@ public static partial class FederationEndpoints
         {
             // ID-porten requires the client to check acr: a lower level must not become a session.
             LogAcrTooLow(logger, acr ?? "none", options.Value.AcrValues);
+            metrics.UpstreamRefused("acr");
             return Results.Redirect("/account/insufficient-level");
         }
 
@@ -78,6 +81,7 @@ public static partial class FederationEndpoints
         if (!PidProtector.IsWellFormed(pid))
         {
             LogNoPid(logger);
+            metrics.UpstreamRefused("no_pid");
             return Results.Redirect("/account/not-registered");
         }
 
@@ -85,6 +89,7 @@ public static partial class FederationEndpoints
         if (user is null)
         {
             LogNotRegistered(logger);
+            metrics.UpstreamRefused("not_registered");
             return Results.Redirect("/account/not-registered");
         }
 
@@ -100,6 +105,7 @@ public static partial class FederationEndpoints
         {
             // We asked ID-porten for prompt=login; an old auth_time means we did not get a new login.
             LogNotFresh(logger);
+            metrics.UpstreamRefused("not_fresh");
             return Results.Redirect("/error?reason=login");
         }
 
@@ -113,8 +119,9 @@ public static partial class FederationEndpoints
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "ID-porten login for a new authenticator was not fresh (auth_time too old or missing)")]
     private static partial void LogNotFresh(ILogger logger);
 
-    private static IResult LoginFailed(ILogger logger, string error, string? reason)
+    private static IResult LoginFailed(ILogger logger, IdpMetrics metrics, string error, string? reason)
     {
+        metrics.UpstreamRefused("error");
         LogUpstreamFailed(logger, error, reason ?? "no principal");
         return Results.Redirect("/error?reason=login");
     }

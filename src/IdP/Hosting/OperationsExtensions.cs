@@ -2,6 +2,10 @@ using Educloud.Idp.Data;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Educloud.Idp.Hosting;
 
@@ -11,7 +15,40 @@ public static class OperationsExtensions
     {
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        builder.Services.AddSingleton<IdpMetrics>();
+        builder.AddIdpTelemetry();
         return builder;
+    }
+
+    /// <summary>
+    /// OpenTelemetry metrics and traces over OTLP, configured the standard way
+    /// (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_SERVICE_NAME, ...). Without an
+    /// endpoint nothing is collected at all, so a plain run pays nothing for it.
+    /// </summary>
+    private static void AddIdpTelemetry(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return;
+        }
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName: "educloud-idp", serviceVersion: typeof(OperationsExtensions).Assembly.GetName().Version?.ToString()))
+            .WithMetrics(metrics => metrics
+                .AddMeter(IdpMetrics.MeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation())
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(options =>
+                {
+                    options.Filter = http => !http.Request.Path.StartsWithSegments("/health");
+                    // Query strings carry authorization codes, state and PKCE values: never exported.
+                    options.EnrichWithHttpRequest = (activity, _) => activity.SetTag("url.query", null);
+                })
+                .AddHttpClientInstrumentation(options =>
+                    options.EnrichWithHttpRequestMessage = (activity, _) => activity.SetTag("url.full", activity.GetTagItem("url.full") is string url ? url.Split('?')[0] : null)))
+            .UseOtlpExporter();
     }
 
     public static WebApplication MapIdpOperations(this WebApplication app)

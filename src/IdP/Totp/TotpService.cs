@@ -1,4 +1,5 @@
 using Educloud.Idp.Data;
+using Educloud.Idp.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,7 @@ public sealed partial class TotpService(
     AuditLog audit,
     TimeProvider time,
     IOptions<TotpOptions> options,
+    IdpMetrics metrics,
     ILogger<TotpService> logger)
 {
     private TotpOptions Settings => options.Value;
@@ -67,7 +69,14 @@ public sealed partial class TotpService(
     /// Confirms a pending authenticator with a code from it. On success it replaces the old one in
     /// one transaction: from then on only codes from the new one work.
     /// </summary>
-    public async Task<TotpResult> ConfirmEnrollmentAsync(string userId, Guid factorId, string code, HttpContext http, string? clientId)
+    public async Task<TotpResult> ConfirmEnrollmentAsync(string userId, Guid factorId, string code, HttpContext http, string? clientId) =>
+        metrics.CodeChecked(await ConfirmEnrollmentCoreAsync(userId, factorId, code, http, clientId));
+
+    /// <summary>Checks a code from the person's active authenticator, once.</summary>
+    public async Task<TotpResult> VerifyAsync(string userId, string code, HttpContext http, string? clientId) =>
+        metrics.CodeChecked(await VerifyCoreAsync(userId, code, http, clientId));
+
+    private async Task<TotpResult> ConfirmEnrollmentCoreAsync(string userId, Guid factorId, string code, HttpContext http, string? clientId)
     {
         var now = time.GetUtcNow();
         if (await LockedOutAsync(userId, now, http.RequestAborted))
@@ -111,11 +120,11 @@ public sealed partial class TotpService(
         await transaction.CommitAsync(http.RequestAborted);
         await audit.WriteAsync(replaced > 0 ? AuditEventTypes.TotpReplaced : AuditEventTypes.TotpEnrolled, userId, http, clientId);
         LogEnrolled(logger, userId, replaced > 0);
+        metrics.AuthenticatorConfirmed(replaced > 0);
         return TotpResult.Accepted;
     }
 
-    /// <summary>Checks a code from the person's active authenticator, once.</summary>
-    public async Task<TotpResult> VerifyAsync(string userId, string code, HttpContext http, string? clientId)
+    private async Task<TotpResult> VerifyCoreAsync(string userId, string code, HttpContext http, string? clientId)
     {
         var now = time.GetUtcNow();
 

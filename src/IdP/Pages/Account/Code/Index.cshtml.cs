@@ -59,6 +59,7 @@ internal static class LoginFinish
         // RFC 8176: otp (the authenticator) and mfa (with ID-porten or a password, more than one factor).
         string[] amr = pending.IsPasswordLogin() ? ["pwd", "otp", "mfa"] : ["otp", "mfa"];
         await sessions.SignInAsync(http, user, pending.Upstream, amr, pending.Upstream.Acr);
+        http.RequestServices.GetRequiredService<Hosting.IdpMetrics>().LoginCompleted(pending.IsPasswordLogin());
         return new RedirectResult(Federation.LocalUrl.OrRoot(pending.ReturnUrl));
     }
 }
