@@ -88,6 +88,7 @@ public static class FederationExtensions
                     PublicKeyPem = registration.SigningCredentials.FirstOrDefault()?.Key is AsymmetricSecurityKey key ? PublicPem(key) : null,
                 };
                 client.RedirectUris.Add(redirect);
+                client.FrontChannelLogoutUri = new Uri(new Uri(idporten.Issuer), idporten.FrontChannelLogoutPath).AbsoluteUri;
                 simulator.Clients.Add(client);
             });
         }
@@ -99,6 +100,7 @@ public static class FederationExtensions
     {
         var idporten = app.Configuration.GetSection(IdPortenOptions.Section).Get<IdPortenOptions>() ?? new IdPortenOptions();
         app.MapMethods(idporten.RedirectPath, [HttpMethods.Get, HttpMethods.Post], FederationEndpoints.CallbackAsync).DisableAntiforgery();
+        app.MapGet(idporten.FrontChannelLogoutPath, FrontChannelLogout.HandleAsync);
         if (idporten.UseSimulator && app.Environment.IsDevelopment())
         {
             app.MapIdPortenSimulator(SimulatorPath);

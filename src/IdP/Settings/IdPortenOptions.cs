@@ -31,6 +31,29 @@ public sealed class IdPortenOptions
 
     /// <summary>Path of our redirection endpoint (registered at Digdir as {origin}{path}).</summary>
     public string RedirectPath { get; set; } = "/federation/idporten/callback";
+
+    /// <summary>Path of our front-channel logout endpoint (registered at Digdir as frontchannel_logout_uri, with session).</summary>
+    public string FrontChannelLogoutPath { get; set; } = "/federation/idporten/frontchannel-logout";
+
+    /// <summary>
+    /// Origins allowed to frame the front-channel logout endpoint (CSP frame-ancestors): ID-porten's
+    /// login pages. Empty: https://login.idporten.no or https://login.test.idporten.no from the
+    /// issuer, or the issuer's own origin for any other issuer (the simulator).
+    /// </summary>
+    public List<string> FrontChannelLogoutFrameAncestors { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveFrameAncestors()
+    {
+        if (FrontChannelLogoutFrameAncestors.Count > 0)
+        {
+            return FrontChannelLogoutFrameAncestors;
+        }
+
+        var issuer = new Uri(Issuer);
+        return issuer.Host is "idporten.no" or "test.idporten.no"
+            ? [$"https://login.{issuer.Host}"]
+            : [issuer.GetLeftPart(UriPartial.Authority)];
+    }
 }
 
 /// <summary>ID-porten's levels of assurance, lowest first.</summary>

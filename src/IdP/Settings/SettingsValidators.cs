@@ -54,6 +54,20 @@ internal sealed class IdPortenOptionsValidator(IHostEnvironment environment) : I
             errors.Add("IdPorten:RedirectPath must start with '/'.");
         }
 
+        if (!options.FrontChannelLogoutPath.StartsWith('/') || options.FrontChannelLogoutPath == options.RedirectPath)
+        {
+            errors.Add("IdPorten:FrontChannelLogoutPath must start with '/' and differ from RedirectPath.");
+        }
+
+        for (var i = 0; i < options.FrontChannelLogoutFrameAncestors.Count; i++)
+        {
+            if (!Uri.TryCreate(options.FrontChannelLogoutFrameAncestors[i], UriKind.Absolute, out var origin) || origin.Scheme != Uri.UriSchemeHttps
+                || origin.GetLeftPart(UriPartial.Authority) != options.FrontChannelLogoutFrameAncestors[i].TrimEnd('/'))
+            {
+                errors.Add($"IdPorten:FrontChannelLogoutFrameAncestors:{i} must be an https origin (scheme and host only).");
+            }
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
