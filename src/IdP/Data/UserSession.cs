@@ -28,4 +28,10 @@ public sealed class UserSession
     public string? UpstreamAmr { get; set; }
 
     public string? ClientIp { get; set; }
+
+    /// <summary>
+    /// ID-porten's id_token of this login, protected with Data Protection (it holds the pid): the
+    /// id_token_hint of the logout we send on to ID-porten (RP-initiated logout).
+    /// </summary>
+    public string? UpstreamIdTokenProtected { get; set; }
 }

@@ -96,7 +96,8 @@ public static partial class FederationEndpoints
         var upstream = new UpstreamLogin(
             principal.FindFirst("sid")?.Value,
             acr!,
-            principal.FindAll(Claims.AuthenticationMethodReference).Select(c => c.Value).ToList());
+            principal.FindAll(Claims.AuthenticationMethodReference).Select(c => c.Value).ToList(),
+            result.Properties?.GetTokenValue(OpenIddictClientAspNetCoreConstants.Tokens.BackchannelIdentityToken));
         var returnUrl = LocalUrl.OrRoot(result.Properties?.RedirectUri);
         var purpose = result.Properties?.Items.TryGetValue(PurposeItem, out var p) == true && p == LoginPurpose.Enroll
             ? LoginPurpose.Enroll
@@ -111,6 +112,27 @@ public static partial class FederationEndpoints
 
         return await completion.CompleteAsync(http, user, upstream, returnUrl, purpose);
     }
+
+    /// <summary>
+    /// Back from ID-porten's end_session_endpoint (RP-initiated logout upstream). OpenIddict has
+    /// checked the state; the person goes on to finish the logout that started it (the app's end
+    /// session request, now without a session, which returns to the app).
+    /// </summary>
+    public static async Task<IResult> LoggedOutAsync(HttpContext http, ILogger<UserDirectory> logger)
+    {
+        if (http.GetOpenIddictClientResponse() is { Error: { } refused } response)
+        {
+            // Our own session is already over; only the way back is lost.
+            LogUpstreamLogoutFailed(logger, refused, response.ErrorDescription ?? "");
+            return Results.Redirect("/");
+        }
+
+        var result = await http.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
+        return Results.Redirect(LocalUrl.OrRoot(result.Properties?.RedirectUri));
+    }
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Return from ID-porten's logout refused: error {Error}, {Reason}")]
+    private static partial void LogUpstreamLogoutFailed(ILogger logger, string error, string reason);
 
     private static bool IsFresh(System.Security.Claims.ClaimsPrincipal principal, TimeProvider time) =>
         long.TryParse(principal.FindFirst(Claims.AuthenticationTime)?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)

@@ -13,6 +13,9 @@ public static class FederationExtensions
     public const string ProviderName = "idporten";
     public const string SimulatorPath = "/idporten-sim";
 
+    /// <summary>Where ID-porten sends the person back after our logout there (register it at Digdir as post_logout_redirect_uri).</summary>
+    public const string PostLogoutPath = "/federation/idporten/logged-out";
+
     /// <summary>ID-porten as the upstream (OpenIddict client): one registration built from configuration.</summary>
     public static WebApplicationBuilder AddIdPortenFederation(this WebApplicationBuilder builder)
     {
@@ -28,6 +31,7 @@ public static class FederationExtensions
             ClientId = idporten.ClientId,
             ClientSecret = string.IsNullOrWhiteSpace(idporten.ClientSecret) ? null : idporten.ClientSecret,
             RedirectUri = new Uri(idporten.RedirectPath.TrimStart('/'), UriKind.Relative),
+            PostLogoutRedirectUri = new Uri(PostLogoutPath.TrimStart('/'), UriKind.Relative),
         };
         registration.Scopes.UnionWith(idporten.Scopes.Count > 0 ? idporten.Scopes : [Scopes.OpenId, Scopes.Profile]);
 
@@ -41,12 +45,13 @@ public static class FederationExtensions
         {
             options.AllowAuthorizationCodeFlow();
             options.SetRedirectionEndpointUris(idporten.RedirectPath.TrimStart('/'));
+            options.SetPostLogoutRedirectionEndpointUris(PostLogoutPath.TrimStart('/'));
             options.AddRegistration(registration);
 
             // Error passthrough: a refused ID-porten response (wrong or missing iss, bad state, an
             // error from ID-porten, a bad id_token) reaches CallbackAsync, which logs why and shows the
             // generic login-failed page, instead of OpenIddict writing the raw error as text/plain.
-            var aspNetCore = options.UseAspNetCore().EnableRedirectionEndpointPassthrough().EnableErrorPassthrough();
+            var aspNetCore = options.UseAspNetCore().EnableRedirectionEndpointPassthrough().EnablePostLogoutRedirectionEndpointPassthrough().EnableErrorPassthrough();
             if (builder.Environment.IsDevelopment())
             {
                 aspNetCore.DisableTransportSecurityRequirement();
@@ -89,6 +94,7 @@ public static class FederationExtensions
                 };
                 client.RedirectUris.Add(redirect);
                 client.FrontChannelLogoutUri = new Uri(new Uri(idporten.Issuer), idporten.FrontChannelLogoutPath).AbsoluteUri;
+                client.PostLogoutRedirectUris.Add(new Uri(new Uri(idporten.Issuer), PostLogoutPath).AbsoluteUri);
                 simulator.Clients.Add(client);
             });
         }
@@ -101,6 +107,7 @@ public static class FederationExtensions
         var idporten = app.Configuration.GetSection(IdPortenOptions.Section).Get<IdPortenOptions>() ?? new IdPortenOptions();
         app.MapMethods(idporten.RedirectPath, [HttpMethods.Get, HttpMethods.Post], FederationEndpoints.CallbackAsync).DisableAntiforgery();
         app.MapGet(idporten.FrontChannelLogoutPath, FrontChannelLogout.HandleAsync);
+        app.MapMethods(PostLogoutPath, [HttpMethods.Get, HttpMethods.Post], FederationEndpoints.LoggedOutAsync).DisableAntiforgery();
         if (idporten.UseSimulator && app.Environment.IsDevelopment())
         {
             app.MapIdPortenSimulator(SimulatorPath);

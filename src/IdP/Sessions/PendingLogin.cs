@@ -37,6 +37,11 @@ public sealed record PendingLogin(string UserId, string Purpose, UpstreamLogin U
             identity.AddClaim(new Claim("upstream_sid", Upstream.SessionId));
         }
 
+        if (Upstream.IdToken is not null)
+        {
+            identity.AddClaim(new Claim("upstream_id_token", Upstream.IdToken));
+        }
+
         foreach (var amr in Upstream.Amr)
         {
             identity.AddClaim(new Claim("upstream_amr", amr));
@@ -68,7 +73,7 @@ public sealed record PendingLogin(string UserId, string Purpose, UpstreamLogin U
         }
 
         var upstream = new UpstreamLogin(principal.FindFirstValue("upstream_sid"), acr,
-            principal.FindAll("upstream_amr").Select(c => c.Value).ToList());
+            principal.FindAll("upstream_amr").Select(c => c.Value).ToList(), principal.FindFirstValue("upstream_id_token"));
         return new PendingLogin(sub, purpose, upstream, principal.FindFirstValue("return_url") ?? "/");
     }
 

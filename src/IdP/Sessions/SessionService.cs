@@ -3,13 +3,14 @@ using Educloud.Idp.Data;
 using Educloud.Idp.Settings;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Educloud.Idp.Sessions;
 
 /// <summary>Upstream facts kept with our session (ID-porten's sid, acr and amr).</summary>
-public sealed record UpstreamLogin(string? SessionId, string Acr, IReadOnlyList<string> Amr);
+public sealed record UpstreamLogin(string? SessionId, string Acr, IReadOnlyList<string> Amr, string? IdToken = null);
 
 /// <summary>
 /// Starts and ends IdP sessions. A session is a database row plus a cookie pointing at it: the
@@ -37,6 +38,7 @@ public sealed partial class SessionService(
             UpstreamAcr = upstream.Acr,
             UpstreamAmr = string.Join(' ', upstream.Amr),
             ClientIp = http.Connection.RemoteIpAddress?.ToString(),
+            UpstreamIdTokenProtected = upstream.IdToken is null ? null : UpstreamIdTokenProtector(http, user.Id).Protect(upstream.IdToken),
         };
         db.Sessions.Add(session);
         user.LastLoginAt = now;
@@ -49,17 +51,29 @@ public sealed partial class SessionService(
         LogSessionStarted(logger, user.Id, session.Id);
     }
 
-    public async Task EndCurrentAsync(HttpContext http)
+    public async Task EndCurrentAsync(HttpContext http) => await EndCurrentReturningUpstreamIdTokenAsync(http);
+
+    /// <summary>Ends the current session; returns ID-porten's id_token of its login, if it had one, for the logout upstream.</summary>
+    public async Task<string?> EndCurrentReturningUpstreamIdTokenAsync(HttpContext http)
     {
+        string? idToken = null;
         var result = await http.AuthenticateAsync(SessionDefaults.Scheme);
         if (result.Principal is { } principal && SessionFacts.From(principal) is { } facts)
         {
+            var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId)
+                .Select(s => s.UpstreamIdTokenProtected).SingleOrDefaultAsync(http.RequestAborted);
+            idToken = stored is null ? null : UpstreamIdTokenProtector(http, facts.UserId).Unprotect(stored);
             await EndAsync(facts.SessionId, http.RequestAborted);
             LogSessionEnded(logger, facts.UserId, facts.SessionId);
         }
 
         await http.SignOutAsync(SessionDefaults.Scheme);
+        return idToken;
     }
+
+    // The purpose names the user, as for the authenticator secrets.
+    private static IDataProtector UpstreamIdTokenProtector(HttpContext http, string userId) =>
+        http.RequestServices.GetRequiredService<IDataProtectionProvider>().CreateProtector("Educloud.Idp.UpstreamIdToken.v1", userId);
 
     public async Task EndAsync(string sessionId, CancellationToken cancellationToken)
     {

@@ -181,6 +181,9 @@ namespace Educloud.Idp.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("UpstreamIdTokenProtected")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("UpstreamSessionId")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
