@@ -62,7 +62,7 @@ public sealed partial class SessionService(
         {
             var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId)
                 .Select(s => s.UpstreamIdTokenProtected).SingleOrDefaultAsync(http.RequestAborted);
-            idToken = stored is null ? null : UpstreamIdTokenProtector(http, facts.UserId).Unprotect(stored);
+            idToken = stored is null ? null : UnprotectOrNull(UpstreamIdTokenProtector(http, facts.UserId), stored);
             await EndAsync(facts.SessionId, http.RequestAborted);
             LogSessionEnded(logger, facts.UserId, facts.SessionId);
         }
@@ -70,6 +70,24 @@ public sealed partial class SessionService(
         await http.SignOutAsync(SessionDefaults.Scheme);
         return idToken;
     }
+
+    // A key ring key gone (rotated out too early) must not turn a logout into an error: our
+    // session still ends, only the logout at ID-porten is skipped.
+    private string? UnprotectOrNull(IDataProtector protector, string protectedValue)
+    {
+        try
+        {
+            return protector.Unprotect(protectedValue);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            LogUpstreamIdTokenUnreadable(logger);
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "ID-porten's id_token kept with the session could not be decrypted; logging out here only")]
+    private static partial void LogUpstreamIdTokenUnreadable(ILogger logger);
 
     // The purpose names the user, as for the authenticator secrets.
     private static IDataProtector UpstreamIdTokenProtector(HttpContext http, string userId) =>

@@ -1,6 +1,9 @@
 using System.Net;
+using Educloud.Idp.Data;
 using Educloud.Idp.Tests.Infrastructure;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Educloud.Idp.Tests.Federation;
 
@@ -37,6 +40,25 @@ public sealed class UpstreamLogoutTests(IdpFixture fixture) : IClassFixture<IdpF
         QueryHelpers.ParseQuery(browser.LeftTo.Query)["state"].ToString().Should().Be("app-state");
         var again = await browser.GetAsync(Flows.AuthorizeUrl());
         again.Address.AbsolutePath.Should().Be("/account/login", "the IdP session is over");
+    }
+
+    [Fact]
+    public async Task AppLogout_WhenIdPortensIdTokenCannotBeRead_StillEndsTheIdpSession_AndReturnsToTheApp()
+    {
+        var pid = Flows.NewPid();
+        var (browser, tokens) = await fixture.LogInWithCodeAsync(pid);
+        var userId = await AdminApi.UserIdAsync(fixture.Idp, pid);
+        await AdminApi.InScopeAsync(fixture.Idp, s => s.GetRequiredService<IdpDbContext>().Sessions.Where(x => x.UserId == userId)
+            .ExecuteUpdateAsync(x => x.SetProperty(r => r.UpstreamIdTokenProtected, "not-a-protected-value")));
+
+        await browser.GetAsync(QueryHelpers.AddQueryString(IdpHost.Origin + "/connect/endsession", new Dictionary<string, string?>
+        {
+            ["id_token_hint"] = tokens.GetProperty("id_token").GetString(),
+            ["post_logout_redirect_uri"] = AppLoggedOut,
+        }));
+
+        browser.LeftTo!.GetLeftPart(UriPartial.Path).Should().Be(AppLoggedOut, "the logout here still completes");
+        (await browser.GetAsync(Flows.AuthorizeUrl())).Address.AbsolutePath.Should().Be("/account/login");
     }
 
     [Fact]
