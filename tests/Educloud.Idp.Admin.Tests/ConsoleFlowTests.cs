@@ -121,6 +121,24 @@ public sealed class ConsoleFlowTests(ConsoleFixture fixture) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task SignOut_EndsTheConsoleTheIdpAndIdPorten_ThenSaysSo()
+    {
+        var (supportPid, _) = await fixture.PersonAsync(AdminRoles.Support);
+        var (support, start) = await fixture.LogInToConsoleAsync(supportPid);
+
+        // The console's button: its own cookie, then the IdP's end session, then ID-porten's logout page.
+        var atIdPorten = await support.SubmitAsync(start, "form.signout");
+
+        atIdPorten.Status.Should().Be(HttpStatusCode.OK, atIdPorten.Body);
+        atIdPorten.Address.AbsolutePath.Should().StartWith("/idporten-sim/");
+        atIdPorten.Body.Should().Contain("Your login session has ended");
+        var signedOut = await support.GetAsync(atIdPorten.Document.QuerySelector("a[href]")!.GetAttribute("href")!);
+        signedOut.Address.GetLeftPart(UriPartial.Path).Should().Be(ConsoleHost.Origin + "/signed-out");
+        var again = await support.GetAsync(ConsoleHost.Origin + "/");
+        again.Address.AbsolutePath.Should().Be("/account/login", "neither the console nor the IdP remembers the person");
+    }
+
+    [Fact]
     public async Task PostWithoutAntiforgeryToken_IsRefused_AndNothingIsDone()
     {
         var (_, userId) = await fixture.PersonAsync();

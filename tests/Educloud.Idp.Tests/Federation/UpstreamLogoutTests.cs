@@ -43,6 +43,21 @@ public sealed class UpstreamLogoutTests(IdpFixture fixture) : IClassFixture<IdpF
     }
 
     [Fact]
+    public async Task LogOutOnTheStartPage_EndsTheIdPortenSessionToo_ThenShowsTheStartPage()
+    {
+        var browser = await fixture.LoggedInBrowserAsync();
+        var start = await browser.GetAsync(IdpHost.Origin + "/");
+
+        var atIdPorten = await browser.SubmitAsync(start, "form[action='/account/logout']");
+
+        atIdPorten.Address.AbsolutePath.Should().StartWith("/idporten-sim/", "{0}", atIdPorten.Status);
+        atIdPorten.Body.Should().Contain("Your login session has ended");
+        var home = await browser.GetAsync(atIdPorten.Document.QuerySelector("a[href]")!.GetAttribute("href")!);
+        home.Address.AbsolutePath.Should().Be("/");
+        (await browser.GetAsync(Flows.AuthorizeUrl())).Address.AbsolutePath.Should().Be("/account/login", "the IdP session is over");
+    }
+
+    [Fact]
     public async Task AppLogout_WhenIdPortensIdTokenCannotBeRead_StillEndsTheIdpSession_AndReturnsToTheApp()
     {
         var pid = Flows.NewPid();

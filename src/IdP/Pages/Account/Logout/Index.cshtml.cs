@@ -1,3 +1,4 @@
+using Educloud.Idp.Federation;
 using Educloud.Idp.Sessions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -14,7 +15,8 @@ public sealed class LogoutModel(SessionService sessions) : PageModel
 
     public async Task<IActionResult> OnPostAsync()
     {
-        await sessions.EndCurrentAsync(HttpContext);
-        return Redirect("/");
+        // A session from ID-porten ends at ID-porten too, then the person is back on the start page.
+        var upstreamIdToken = await sessions.EndCurrentReturningUpstreamIdTokenAsync(HttpContext);
+        return upstreamIdToken is null ? Redirect("/") : UpstreamLogout.ThenReturnTo(upstreamIdToken, "/");
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Educloud.Idp.Federation;
 using Educloud.Idp.Sessions;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
@@ -6,7 +7,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using OpenIddict.Abstractions;
-using OpenIddict.Client.AspNetCore;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -50,19 +50,11 @@ public sealed class EndSessionModel(SessionService sessions) : PageModel
         var upstreamIdToken = await sessions.EndCurrentReturningUpstreamIdTokenAsync(HttpContext);
         if (upstreamIdToken is not null && HttpContext.GetOpenIddictServerRequest() is { } request)
         {
-            // A session from ID-porten ends at ID-porten too (RP-initiated logout, mandatory for its
-            // clients), or the next login would pass through its single sign-on unasked. Back from
-            // there, this same end session request runs again, finds no session, and returns to the app.
+            // A session from ID-porten ends at ID-porten too. Back from there, this same end session
+            // request runs again, finds no session, and returns to the app.
             var again = Request.PathBase + Request.Path + QueryString.Create(request.GetParameters()
                 .SelectMany(p => ((ImmutableArray<string?>?)p.Value ?? []).Select(v => new KeyValuePair<string, string?>(p.Key, v))));
-            return SignOut(new AuthenticationProperties(new Dictionary<string, string?>
-            {
-                [OpenIddictClientAspNetCoreConstants.Properties.ProviderName] = Federation.FederationExtensions.ProviderName,
-                [OpenIddictClientAspNetCoreConstants.Properties.IdentityTokenHint] = upstreamIdToken,
-            })
-            {
-                RedirectUri = again,
-            }, OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
+            return UpstreamLogout.ThenReturnTo(upstreamIdToken, again);
         }
 
         return SignOut(new AuthenticationProperties { RedirectUri = "/" }, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
