@@ -38,6 +38,28 @@ public sealed class BrowserLoginTests(EndToEndFixture fixture, ITestOutputHelper
     }
 
     [Fact]
+    public async Task LogOut_EndsTheIdPortenSession_WhoseLogoutPageFramesOurs_ThenBackOnTheStartPage()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(Idp.Url("/").AbsoluteUri);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Log in", Exact = true }).ClickAsync();
+        await LoginSteps.ChooseIdPortenAsync(page);
+        await LoginSteps.LogInAtSimulatorAsync(page);
+        await Expect(page.GetByText("You are logged in")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
+
+        // ID-porten's logout page, which loads our front-channel logout in a hidden frame: Chromium
+        // must be allowed to frame it (CSP frame-ancestors) and show its answer.
+        await Expect(page.GetByText("Your login session has ended")).ToBeVisibleAsync();
+        await Expect(page.FrameLocator("iframe").GetByText("You are logged out of Educloud.")).ToBeAttachedAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Continue" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(Idp.Url("/").AbsoluteUri);
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Log in", Exact = true })).ToBeVisibleAsync();
+        (await page.Context.CookiesAsync()).Should().NotContain(c => c.Name == "__Host-educloud-session");
+    }
+
+    [Fact]
     public async Task BrowserLogin_ForAResearchApp_ReturnsACodeToTheApp()
     {
         await using var app = await ResearchApp.StartAsync(Fixture.ResearchAppPort);
