@@ -42,7 +42,7 @@ public sealed partial class AuthenticatorRevocation(
     {
         var now = time.GetUtcNow();
         return await db.Sessions.Where(s => s.UserId == userId && s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.UpstreamIdTokenProtected, (string?)null), cancellationToken);
     }
 
     private async Task RevokeGrantsAsync(string userId, CancellationToken cancellationToken)

@@ -31,7 +31,8 @@ public sealed class UserSession
 
     /// <summary>
     /// ID-porten's id_token of this login, protected with Data Protection (it holds the pid): the
-    /// id_token_hint of the logout we send on to ID-porten (RP-initiated logout).
+    /// id_token_hint of the logout we send on to ID-porten (RP-initiated logout). Cleared when the
+    /// session ends: kept no longer than it can be used.
     /// </summary>
     public string? UpstreamIdTokenProtected { get; set; }
 }

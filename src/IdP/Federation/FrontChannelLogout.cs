@@ -37,7 +37,7 @@ public static partial class FrontChannelLogout
         var now = time.GetUtcNow();
         var ended = await db.Sessions
             .Where(s => s.UpstreamSessionId == sid[0] && s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), http.RequestAborted);
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.UpstreamIdTokenProtected, (string?)null), http.RequestAborted);
         LogEnded(logger, ended);
         return Page(http, options.Value, StatusCodes.Status200OK, "You are logged out of Educloud.");
     }

@@ -97,7 +97,7 @@ public sealed partial class SessionService(
     {
         var now = time.GetUtcNow();
         await db.Sessions.Where(s => s.Id == sessionId && s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.UpstreamIdTokenProtected, (string?)null), cancellationToken);
     }
 
     /// <summary>Cookie validation: the cookie is only as good as its session row.</summary>

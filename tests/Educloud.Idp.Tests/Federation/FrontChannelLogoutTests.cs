@@ -31,6 +31,10 @@ public sealed class FrontChannelLogoutTests(IdpFixture fixture) : IClassFixture<
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         var again = await browser.GetAsync(Flows.AuthorizeUrl());
         again.Address.AbsolutePath.Should().Be("/account/login", "the session that ID-porten's sid named is over");
+        var userId = await AdminApi.UserIdAsync(Idp, pid);
+        (await AdminApi.InScopeAsync(Idp, s => s.GetRequiredService<IdpDbContext>().Sessions.Where(x => x.UserId == userId)
+            .Select(x => x.UpstreamIdTokenProtected).ToListAsync()))
+            .Should().OnlyContain(token => token == null, "ID-porten's id_token (it holds the pid) goes with the session");
     }
 
     [Fact]
