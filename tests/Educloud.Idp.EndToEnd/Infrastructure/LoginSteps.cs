@@ -15,14 +15,18 @@ public static partial class LoginSteps
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("ID-porten simulator");
     }
 
-    /// <summary>On the simulator: the first synthetic person, level "substantial", Log in.</summary>
-    public static async Task LogInAtSimulatorAsync(IPage page)
+    /// <summary>
+    /// On the simulator: a synthetic person (the first by default), level "substantial", Log in.
+    /// Tests that log in within the same 30 s use different people: each phone can give only one
+    /// step ahead of the clock (the IdP's drift window), and each code is accepted once.
+    /// </summary>
+    public static async Task LogInAtSimulatorAsync(IPage page, int person = 0)
     {
-        await page.GetByRole(AriaRole.Group, new() { Name = "Synthetic person" }).GetByRole(AriaRole.Radio).First.CheckAsync();
+        await page.GetByRole(AriaRole.Group, new() { Name = "Synthetic person" }).GetByRole(AriaRole.Radio).Nth(person).CheckAsync();
         await page.GetByRole(AriaRole.Radio, new() { Name = "Substantial" }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/idporten-sim/", StringComparison.Ordinal));
-        await AnswerSecondFactorAsync(page);
+        await AnswerSecondFactorAsync(page, person);
     }
 
     /// <summary>
@@ -30,32 +34,39 @@ public static partial class LoginSteps
     /// independent TOTP implementation) as the phone: scan (read the key under the QR code) and
     /// confirm on first login, type the current code on later ones.
     /// </summary>
-    public static async Task AnswerSecondFactorAsync(IPage page)
+    public static async Task AnswerSecondFactorAsync(IPage page, int person = 0)
     {
+        var phone = Phones.GetOrAdd(person, _ => new Phone());
         var path = new Uri(page.Url).AbsolutePath;
         if (path == "/account/enroll")
         {
-            secret = (await page.Locator("code.secret").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal);
-            await page.GetByLabel("Code from your app").FillAsync(NextCode());
+            phone.Secret = (await page.Locator("code.secret").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal);
+            await page.GetByLabel("Code from your app").FillAsync(phone.NextCode());
             await page.GetByRole(AriaRole.Button, new() { Name = "Confirm" }).ClickAsync();
         }
         else if (path == "/account/code")
         {
-            await page.GetByLabel("One-time code").FillAsync(NextCode());
+            await page.GetByLabel("One-time code").FillAsync(phone.NextCode());
             await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
         }
     }
 
-    // The phone of the one synthetic person the browser tests use (one IdP process per run).
-    private static string? secret;
-    private static long lastStep = -1;
+    // The phones of the synthetic people the browser tests use (one IdP process per run).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, Phone> Phones = new();
 
-    // The IdP accepts each code once: a later login in the same 30 s uses the next step's code.
-    private static string NextCode()
+    private sealed class Phone
     {
-        var step = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30, lastStep + 1);
-        lastStep = step;
-        return Tool.Run("oathtool", "--totp", "-b", secret ?? throw new InvalidOperationException("No authenticator enrolled yet."), "-N", $"@{step * 30}");
+        private long lastStep = -1;
+
+        public string? Secret { get; set; }
+
+        // The IdP accepts each code once: a later login in the same 30 s uses the next step's code.
+        public string NextCode()
+        {
+            var step = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30, lastStep + 1);
+            lastStep = step;
+            return Tool.Run("oathtool", "--totp", "-b", Secret ?? throw new InvalidOperationException("No authenticator enrolled yet."), "-N", $"@{step * 30}");
+        }
     }
 
     [GeneratedRegex("/idporten-sim/authorize")]
