@@ -32,8 +32,10 @@ public static class OperationsExtensions
             return;
         }
 
+        // OTEL_SERVICE_NAME wins (an explicit service name would override it), else "educloud-idp".
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured : "educloud-idp";
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName: "educloud-idp", serviceVersion: typeof(OperationsExtensions).Assembly.GetName().Version?.ToString()))
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: typeof(OperationsExtensions).Assembly.GetName().Version?.ToString()))
             .WithMetrics(metrics => metrics
                 .AddMeter(IdpMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
