@@ -41,8 +41,7 @@ public sealed partial class AuthenticatorRevocation(
     private async Task<int> EndSessionsCoreAsync(string userId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return await db.Sessions.Where(s => s.UserId == userId && s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.UpstreamIdTokenProtected, (string?)null), cancellationToken);
+        return await db.Sessions.Where(s => s.UserId == userId).EndOpenAsync(now, cancellationToken);
     }
 
     private async Task RevokeGrantsAsync(string userId, CancellationToken cancellationToken)

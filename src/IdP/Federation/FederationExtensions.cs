@@ -83,7 +83,8 @@ public static class FederationExtensions
         {
             // Development only (the options validator refuses it elsewhere): the simulator is served
             // by this same process, and knows the IdP as its one client.
-            var redirect = new Uri(new Uri(idporten.Issuer), idporten.RedirectPath).AbsoluteUri;
+            // The simulator shares our origin: our endpoints are its issuer's origin plus their paths.
+            string OnOurOrigin(string path) => new Uri(new Uri(idporten.Issuer), path).AbsoluteUri;
             builder.Services.AddIdPortenSimulator(simulator =>
             {
                 var client = new SimulatedClient
@@ -92,9 +93,9 @@ public static class FederationExtensions
                     ClientSecret = idporten.ClientSecret,
                     PublicKeyPem = registration.SigningCredentials.FirstOrDefault()?.Key is AsymmetricSecurityKey key ? PublicPem(key) : null,
                 };
-                client.RedirectUris.Add(redirect);
-                client.FrontChannelLogoutUri = new Uri(new Uri(idporten.Issuer), idporten.FrontChannelLogoutPath).AbsoluteUri;
-                client.PostLogoutRedirectUris.Add(new Uri(new Uri(idporten.Issuer), PostLogoutPath).AbsoluteUri);
+                client.RedirectUris.Add(OnOurOrigin(idporten.RedirectPath));
+                client.FrontChannelLogoutUri = OnOurOrigin(idporten.FrontChannelLogoutPath);
+                client.PostLogoutRedirectUris.Add(OnOurOrigin(PostLogoutPath));
                 simulator.Clients.Add(client);
             });
         }

@@ -1,6 +1,5 @@
 using Educloud.Idp.Data;
 using Educloud.Idp.Settings;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Educloud.Idp.Federation;
@@ -35,9 +34,7 @@ public static partial class FrontChannelLogout
         }
 
         var now = time.GetUtcNow();
-        var ended = await db.Sessions
-            .Where(s => s.UpstreamSessionId == sid[0] && s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.UpstreamIdTokenProtected, (string?)null), http.RequestAborted);
+        var ended = await db.Sessions.Where(s => s.UpstreamSessionId == sid[0]).EndOpenAsync(now, http.RequestAborted);
         LogEnded(logger, ended);
         return Page(http, options.Value, StatusCodes.Status200OK, "You are logged out of Educloud.");
     }

@@ -51,18 +51,24 @@ public sealed partial class SessionService(
         LogSessionStarted(logger, user.Id, session.Id);
     }
 
-    public async Task EndCurrentAsync(HttpContext http) => await EndCurrentReturningUpstreamIdTokenAsync(http);
+    public Task EndCurrentAsync(HttpContext http) => EndCurrentAsync(http, readUpstreamIdToken: false);
 
     /// <summary>Ends the current session; returns ID-porten's id_token of its login, if it had one, for the logout upstream.</summary>
-    public async Task<string?> EndCurrentReturningUpstreamIdTokenAsync(HttpContext http)
+    public Task<string?> EndCurrentReturningUpstreamIdTokenAsync(HttpContext http) => EndCurrentAsync(http, readUpstreamIdToken: true);
+
+    private async Task<string?> EndCurrentAsync(HttpContext http, bool readUpstreamIdToken)
     {
         string? idToken = null;
         var result = await http.AuthenticateAsync(SessionDefaults.Scheme);
         if (result.Principal is { } principal && SessionFacts.From(principal) is { } facts)
         {
-            var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId)
-                .Select(s => s.UpstreamIdTokenProtected).SingleOrDefaultAsync(http.RequestAborted);
-            idToken = stored is null ? null : UnprotectOrNull(UpstreamIdTokenProtector(http, facts.UserId), stored);
+            if (readUpstreamIdToken)
+            {
+                var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId)
+                    .Select(s => s.UpstreamIdTokenProtected).SingleOrDefaultAsync(http.RequestAborted);
+                idToken = stored is null ? null : UnprotectOrNull(UpstreamIdTokenProtector(http, facts.UserId), stored);
+            }
+
             await EndAsync(facts.SessionId, http.RequestAborted);
             LogSessionEnded(logger, facts.UserId, facts.SessionId);
         }
@@ -95,9 +101,7 @@ public sealed partial class SessionService(
 
     public async Task EndAsync(string sessionId, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await db.Sessions.Where(s => s.Id == sessionId && s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.UpstreamIdTokenProtected, (string?)null), cancellationToken);
+        await db.Sessions.Where(s => s.Id == sessionId).EndOpenAsync(time.GetUtcNow(), cancellationToken);
     }
 
     /// <summary>Cookie validation: the cookie is only as good as its session row.</summary>

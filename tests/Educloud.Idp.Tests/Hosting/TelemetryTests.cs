@@ -50,8 +50,7 @@ public sealed class TelemetryTests
         var first = idp.NewBrowser();
         await Flows.LogInAtIdPortenAsync(first, await first.GetAsync(IdpHost.Origin + "/account/login"), pid);
         var second = idp.NewBrowser();
-        var codePage = await second.SubmitAsync(await second.SubmitAsync(await second.GetAsync(IdpHost.Origin + "/account/login")),
-            values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Flows.Substantial });
+        var codePage = await Flows.ThroughIdPortenAsync(second, IdpHost.Origin + "/account/login", pid);
         var wrong = TotpCode.Compute(idp.Authenticators.SecretOf(pid), idp.Clock.GetUtcNow().AddHours(1));
         await second.SubmitAsync(codePage, "form[method=post]", new Dictionary<string, string> { ["code"] = wrong });
 

@@ -34,6 +34,14 @@ public static class Flows
     }
 
     /// <summary>
+    /// From <paramref name="start"/> (a page that leads to the login page) through ID-porten as
+    /// <paramref name="pid"/>: the page after it (the code or enrollment page), not yet answered.
+    /// </summary>
+    public static async Task<BrowserPage> ThroughIdPortenAsync(TestBrowser browser, string start, string pid) =>
+        await browser.SubmitAsync(await browser.SubmitAsync(await browser.GetAsync(start)),
+            values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Substantial });
+
+    /// <summary>
     /// What the person does after ID-porten: scan the QR code and confirm (first time), or type the
     /// code from the app. Pages other than these are returned as they are.
     /// </summary>

@@ -33,8 +33,7 @@ public sealed class SecretLeakTests : IDisposable
 
         // A wrong code and a replayed one, so the failure paths have logged too.
         var third = idp.NewBrowser();
-        var codePage = await third.SubmitAsync(await third.SubmitAsync(await third.GetAsync(IdpHost.Origin + "/account/login")),
-            values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Flows.Substantial });
+        var codePage = await Flows.ThroughIdPortenAsync(third, IdpHost.Origin + "/account/login", pid);
         var wrong = TotpCode.Compute(secret, idp.Clock.GetUtcNow().AddHours(1));
         await third.SubmitAsync(codePage, "form[method=post]", new Dictionary<string, string> { ["code"] = wrong });
         await third.SubmitAsync(codePage, "form[method=post]", new Dictionary<string, string> { ["code"] = codes[^1] });

@@ -31,8 +31,7 @@ public sealed class TotpLoginTests(IdpFixture fixture) : IClassFixture<IdpFixtur
         idToken.GetClaim("acr").Value.Should().Be(Flows.Substantial);
 
         var second = Idp.NewBrowser(app);
-        var again = await second.SubmitAsync(await second.SubmitAsync(await second.GetAsync(IdpHost.AppOrigin + "/protected")),
-            values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Flows.Substantial });
+        var again = await Flows.ThroughIdPortenAsync(second, IdpHost.AppOrigin + "/protected", pid);
         again.Address.AbsolutePath.Should().Be("/account/code", "a person with an authenticator only types a code");
         (await Flows.AnswerSecondFactorAsync(second, again, pid)).Address.AbsoluteUri.Should().Be(IdpHost.AppOrigin + "/protected");
     }
@@ -109,8 +108,7 @@ public sealed class TotpLoginTests(IdpFixture fixture) : IClassFixture<IdpFixtur
         Idp.Authenticators.SecretOf(pid).Should().NotEqual(oldSecret);
 
         var withOld = Idp.NewBrowser();
-        var codePage = await withOld.SubmitAsync(await withOld.SubmitAsync(await withOld.GetAsync(IdpHost.Origin + "/account/login")),
-            values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Flows.Substantial });
+        var codePage = await Flows.ThroughIdPortenAsync(withOld, IdpHost.Origin + "/account/login", pid);
         var oldCode = TotpCode.Compute(oldSecret, Idp.Clock.GetUtcNow());
         var refused = await withOld.SubmitAsync(codePage, "form[method=post]", new Dictionary<string, string> { ["code"] = oldCode });
         refused.Status.Should().Be(HttpStatusCode.BadRequest);
@@ -143,8 +141,7 @@ public sealed class TotpLoginTests(IdpFixture fixture) : IClassFixture<IdpFixtur
         await Flows.LogInAtIdPortenAsync(setup, await setup.GetAsync(IdpHost.Origin + "/account/login"), pid);
 
         var browser = Idp.NewBrowser();
-        var codePage = await browser.SubmitAsync(await browser.SubmitAsync(await browser.GetAsync(IdpHost.Origin + "/account/login")),
-            values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Flows.Substantial });
+        var codePage = await Flows.ThroughIdPortenAsync(browser, IdpHost.Origin + "/account/login", pid);
         var wrong = TotpCode.Compute(Idp.Authenticators.SecretOf(pid), Idp.Clock.GetUtcNow().AddMinutes(10));
         var refused = await browser.SubmitAsync(codePage, "form[method=post]", new Dictionary<string, string> { ["code"] = wrong });
 

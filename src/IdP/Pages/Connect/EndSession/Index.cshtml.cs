@@ -37,9 +37,7 @@ public sealed class EndSessionModel(SessionService sessions) : PageModel
             return await LogOutAsync();
         }
 
-        Parameters = request.GetParameters()
-            .SelectMany(p => ((ImmutableArray<string?>?)p.Value ?? []).Select(v => (p.Key, v ?? "")))
-            .ToList();
+        Parameters = Flatten(request).Select(p => (p.Key, p.Value ?? "")).ToList();
         return Page();
     }
 
@@ -52,11 +50,14 @@ public sealed class EndSessionModel(SessionService sessions) : PageModel
         {
             // A session from ID-porten ends at ID-porten too. Back from there, this same end session
             // request runs again, finds no session, and returns to the app.
-            var again = Request.PathBase + Request.Path + QueryString.Create(request.GetParameters()
-                .SelectMany(p => ((ImmutableArray<string?>?)p.Value ?? []).Select(v => new KeyValuePair<string, string?>(p.Key, v))));
+            var again = Request.PathBase + Request.Path + QueryString.Create(Flatten(request));
             return UpstreamLogout.ThenReturnTo(upstreamIdToken, again);
         }
 
         return SignOut(new AuthenticationProperties { RedirectUri = "/" }, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
+
+    // The request's parameters as name/value pairs, a repeated name once per value.
+    private static IEnumerable<KeyValuePair<string, string?>> Flatten(OpenIddictRequest request) =>
+        request.GetParameters().SelectMany(p => ((ImmutableArray<string?>?)p.Value ?? []).Select(v => new KeyValuePair<string, string?>(p.Key, v)));
 }
