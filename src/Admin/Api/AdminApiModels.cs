@@ -84,7 +84,8 @@ public sealed record AppInfo(
     /// <summary>The aud of the app's access tokens: the client id of its API, or its own client id (the default).</summary>
     public string EffectiveAudience => Audience ?? ClientId;
 
-    public bool HasOwnAudience => EffectiveAudience == ClientId;
+    /// <summary>The default: the app's tokens are for the app itself (its own client id).</summary>
+    public bool AudienceIsTheApp => EffectiveAudience == ClientId;
 
     /// <summary>Apps from configuration are changed only there (the API refuses with 409).</summary>
     public bool Editable => Source == "api" && !Disabled;

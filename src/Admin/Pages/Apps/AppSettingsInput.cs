@@ -42,7 +42,7 @@ public class AppSettingsInput
         PostLogoutRedirectUris = string.Join('\n', app.PostLogoutRedirectUris),
         Scopes = string.Join(' ', app.Scopes.Distinct(StringComparer.Ordinal)),
         // The default (the app itself) stays an empty field, so it follows the client id.
-        Audience = app.HasOwnAudience ? null : app.EffectiveAudience,
+        Audience = app.AudienceIsTheApp ? null : app.EffectiveAudience,
     };
 
     /// <summary>The API request for these settings (call only when the model state is valid).</summary>
