@@ -109,6 +109,52 @@ public sealed class AppScreensTests(ConsoleFixture fixture) : IClassFixture<Cons
     }
 
     [Fact]
+    public async Task AdminRegistersAnAppWithAnAudience_DetailsShowIt_EditChangesIt()
+    {
+        var (adminPid, _) = await fixture.PersonAsync(AdminRoles.Admin);
+        var (admin, _) = await fixture.LogInToConsoleAsync(adminPid);
+        var clientId = "study-" + Guid.NewGuid().ToString("N")[..8];
+        var form = await admin.GetAsync(ConsoleHost.Origin + "/apps/new");
+        var refused = await admin.SubmitAsync(form, "main form[method=post]", new Dictionary<string, string>
+        {
+            ["Input.ClientId"] = clientId,
+            ["Input.RedirectUris"] = "https://study.example.org/signin-oidc",
+            ["Input.Scopes"] = "openid",
+            ["Input.Audience"] = "educloud-idp-admin",
+            ["Input.Reason"] = "try the admin API's audience",
+        });
+        refused.Status.Should().Be(HttpStatusCode.BadRequest, refused.Body);
+        refused.Document.QuerySelector(".validation-summary-errors li")!.TextContent.Should().Contain("Audience");
+
+        var registered = await admin.SubmitAsync(form, "main form[method=post]", new Dictionary<string, string>
+        {
+            ["Input.ClientId"] = clientId,
+            ["Input.DisplayName"] = "A study with an API",
+            ["Input.RedirectUris"] = "https://study.example.org/signin-oidc",
+            ["Input.Scopes"] = "openid",
+            ["Input.Audience"] = "study-api",
+            ["Input.Reason"] = "new study (ticket 102)",
+        });
+        registered.Status.Should().Be(HttpStatusCode.OK, registered.Body);
+        registered.Document.QuerySelector(".app-audience")!.TextContent.Should().Be("study-api");
+
+        var details = await admin.GetAsync($"{ConsoleHost.Origin}/apps/{clientId}");
+        details.Document.QuerySelector(".app-audience")!.TextContent.Should().Be("study-api");
+        var edit = await admin.GetAsync($"{ConsoleHost.Origin}/apps/{clientId}/edit");
+        ((IHtmlInputElement)edit.Document.QuerySelector("input[name='Input.Audience']")!).Value.Should().Be("study-api");
+
+        var saved = await admin.SubmitAsync(edit, "main form[method=post]", new Dictionary<string, string>
+        {
+            ["Input.Audience"] = "",
+            ["Input.Reason"] = "the study dropped its API (ticket 103)",
+        });
+        saved.Status.Should().Be(HttpStatusCode.OK, saved.Body);
+        saved.Document.QuerySelector(".app-audience")!.TextContent.Should().Be(clientId, "no audience: the app itself");
+        var configured = await admin.GetAsync($"{ConsoleHost.Origin}/apps/{IdpHost.AppClientId}");
+        configured.Document.QuerySelector(".app-audience")!.TextContent.Should().Be(IdpHost.AppClientId);
+    }
+
+    [Fact]
     public async Task AppFromConfiguration_HasNoEditLink_AndTheEditPageRefusesGetAndPost()
     {
         var (adminPid, _) = await fixture.PersonAsync(AdminRoles.Admin);

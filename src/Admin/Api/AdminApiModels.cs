@@ -64,7 +64,8 @@ public sealed record AppRequest(
     List<string>? Scopes,
     string? ConsentType,
     bool RotateSecret = false,
-    string? Reason = null);
+    string? Reason = null,
+    string? Audience = null);
 
 public sealed record AppInfo(
     string ClientId,
@@ -77,8 +78,15 @@ public sealed record AppInfo(
     IReadOnlyList<string> Scopes,
     string Source,
     bool Disabled,
-    string? ClientSecret = null)
+    string? ClientSecret = null,
+    string? Audience = null)
 {
+    /// <summary>The aud of the app's access tokens: the client id of its API, or its own client id (the default).</summary>
+    public string EffectiveAudience => Audience ?? ClientId;
+
+    /// <summary>The default: the app's tokens are for the app itself (its own client id).</summary>
+    public bool AudienceIsTheApp => EffectiveAudience == ClientId;
+
     /// <summary>Apps from configuration are changed only there (the API refuses with 409).</summary>
     public bool Editable => Source == "api" && !Disabled;
 }

@@ -19,7 +19,8 @@ public sealed record AppRequest(
     List<string>? Scopes,
     string? ConsentType,
     bool RotateSecret = false,
-    string? Reason = null);
+    string? Reason = null,
+    string? Audience = null);
 
 public sealed record AppInfo(
     string ClientId,
@@ -32,7 +33,8 @@ public sealed record AppInfo(
     IReadOnlyList<string> Scopes,
     string Source,
     bool Disabled,
-    string? ClientSecret = null);
+    string? ClientSecret = null,
+    string? Audience = null);
 
 /// <summary>
 /// Research apps (admin only). Apps from configuration are applied at every start (ClientRegistrar),
@@ -46,7 +48,8 @@ public static class AppEndpoints
         apps.MapGet("/", ListAsync).WithName("ListApps");
         apps.MapGet("/{clientId}", GetAsync).WithName("GetApp");
         apps.MapPost("/", RegisterAsync).WithName("RegisterApp")
-            .WithSummary("Registers a research app. A confidential app's secret is generated and shown only in this response.");
+            .WithSummary("Registers a research app. A confidential app's secret is generated and shown only in this response. "
+                + "audience: the client id of the API its access tokens are for (their aud; default: the app's own client id).");
         apps.MapPut("/{clientId}", UpdateAsync).WithName("UpdateApp")
             .WithSummary("Replaces an app's settings (rotateSecret: a new secret, shown once). Not for apps from configuration.");
         apps.MapPost("/{clientId}/disable", DisableAsync).WithName("DisableApp")
@@ -228,6 +231,8 @@ public static class AppEndpoints
             RedirectUris = body.RedirectUris,
             PostLogoutRedirectUris = body.PostLogoutRedirectUris ?? [],
             Scopes = body.Scopes,
+            // The aud of the app's access tokens (absent or empty: the client id), see AppAudience.
+            Audience = body.Audience,
         };
         var validation = new ClientsOptionsValidator(environment).Validate(null, new ClientsOptions { Clients = [settings] });
         if (validation.Failed)
@@ -260,7 +265,8 @@ public static class AppEndpoints
             .Select(p => p[Permissions.Prefixes.Scope.Length..]).Prepend(Scopes.OpenId).ToList();
         return new AppInfo(d.ClientId!, d.DisplayName, d.ClientType, method, d.ConsentType ?? ConsentTypes.Implicit,
             [.. d.RedirectUris.Select(u => u.OriginalString)], [.. d.PostLogoutRedirectUris.Select(u => u.OriginalString)],
-            IsDisabled(d) ? [] : scopes, IsFromConfiguration(d) ? "configuration" : "api", IsDisabled(d));
+            IsDisabled(d) ? [] : scopes, IsFromConfiguration(d) ? "configuration" : "api", IsDisabled(d),
+            Audience: AppAudience.Stored(d.Properties) ?? d.ClientId!);
     }
 
     private static bool IsFromConfiguration(OpenIddictApplicationDescriptor d) =>

@@ -104,6 +104,7 @@ public sealed partial class ClientRegistrar(
             descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
         }
 
+        AppAudience.Store(descriptor, client.Audience);
         return descriptor;
     }
 

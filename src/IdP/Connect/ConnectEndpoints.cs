@@ -61,7 +61,7 @@ public static partial class ConnectEndpoints
             return Results.Redirect(LoginRedirect(http, request, fresh: false));
         }
 
-        var principal = await claims.ForLoginAsync(user, facts, request.GetScopes());
+        var principal = await claims.ForLoginAsync(user, facts, request.GetScopes(), request.ClientId!);
         LogAuthorized(loggers.CreateLogger(typeof(ConnectEndpoints)), user.Id, request.ClientId ?? "?");
         return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
@@ -69,8 +69,7 @@ public static partial class ConnectEndpoints
     private static async Task<IResult> TokenAsync(
         HttpContext http,
         UserManager<IdpUser> users,
-        IdpClaims claims,
-        IOpenIddictApplicationManager applications)
+        IdpClaims claims)
     {
         var request = http.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("OpenIddict did not resolve the token request.");
@@ -78,9 +77,7 @@ public static partial class ConnectEndpoints
         if (request.IsClientCredentialsGrantType())
         {
             // OpenIddict has authenticated the client and checked its grant and scope permissions.
-            var application = await applications.FindByClientIdAsync(request.ClientId!, http.RequestAborted);
-            var name = application is null ? null : await applications.GetDisplayNameAsync(application, http.RequestAborted);
-            return Results.SignIn(IdpClaims.ForClient(request.ClientId!, name, request.GetScopes()),
+            return Results.SignIn(await claims.ForClientAsync(request.ClientId!, request.GetScopes(), http.RequestAborted),
                 authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
@@ -93,7 +90,7 @@ public static partial class ConnectEndpoints
                 return Forbid(Errors.InvalidGrant, "The token is no longer valid.");
             }
 
-            return Results.SignIn(await claims.ForRedemptionAsync(stored, user), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            return Results.SignIn(await claims.ForRedemptionAsync(stored, user, request.ClientId ?? stored.GetPresenters().First()), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
         return Forbid(Errors.UnsupportedGrantType, "The grant type is not supported.");

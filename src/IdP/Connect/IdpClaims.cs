@@ -14,10 +14,10 @@ namespace Educloud.Idp.Connect;
 /// The one place where the claims that apps receive are built and where each claim's destination
 /// (id_token, access token) is decided. Authorize, token and userinfo all come through here.
 /// </summary>
-public sealed class IdpClaims(PidProtector pids, UserManager<IdpUser> users)
+public sealed class IdpClaims(PidProtector pids, UserManager<IdpUser> users, IOpenIddictApplicationManager applications)
 {
     /// <summary>Principal for a login: the user plus what the IdP session proves (auth_time, acr, amr, sid).</summary>
-    public Task<ClaimsPrincipal> ForLoginAsync(IdpUser user, SessionFacts session, IEnumerable<string> grantedScopes)
+    public Task<ClaimsPrincipal> ForLoginAsync(IdpUser user, SessionFacts session, IEnumerable<string> grantedScopes, string clientId)
     {
         var identity = NewIdentity();
         identity.SetClaim(Claims.Subject, user.Id)
@@ -27,11 +27,11 @@ public sealed class IdpClaims(PidProtector pids, UserManager<IdpUser> users)
         identity.AddClaim(new Claim(Claims.AuthenticationTime,
             session.AuthenticatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
         identity.SetClaims(Claims.AuthenticationMethodReference, [.. session.Amr]);
-        return FinishAsync(identity, user, grantedScopes);
+        return FinishAsync(identity, user, grantedScopes, clientId);
     }
 
-    /// <summary>Principal for a refresh or code redemption: keep what the login proved, refresh what the user is.</summary>
-    public Task<ClaimsPrincipal> ForRedemptionAsync(ClaimsPrincipal stored, IdpUser user)
+    /// <summary>Principal for a refresh or code redemption: keep what the login proved, refresh what the user is (and the audience).</summary>
+    public Task<ClaimsPrincipal> ForRedemptionAsync(ClaimsPrincipal stored, IdpUser user, string clientId)
     {
         var identity = NewIdentity();
         foreach (var type in new[] { Claims.Subject, Claims.AuthenticationTime, Claims.AuthenticationContextReference, IdpClaimTypes.SessionId })
@@ -44,15 +44,18 @@ public sealed class IdpClaims(PidProtector pids, UserManager<IdpUser> users)
 
         identity.SetClaims(Claims.AuthenticationMethodReference, [.. stored.GetClaims(Claims.AuthenticationMethodReference)]);
         identity.SetAuthorizationId(stored.GetAuthorizationId());
-        return FinishAsync(identity, user, stored.GetScopes());
+        return FinishAsync(identity, user, stored.GetScopes(), clientId);
     }
 
     /// <summary>Principal for a machine client (client_credentials): the subject is the client itself.</summary>
-    public static ClaimsPrincipal ForClient(string clientId, string? displayName, IEnumerable<string> grantedScopes)
+    public async Task<ClaimsPrincipal> ForClientAsync(string clientId, IEnumerable<string> grantedScopes, CancellationToken cancellationToken)
     {
+        var application = await applications.FindByClientIdAsync(clientId, cancellationToken);
+        var displayName = application is null ? null : await applications.GetDisplayNameAsync(application, cancellationToken);
         var identity = NewIdentity();
         identity.SetClaim(Claims.Subject, clientId).SetClaim(Claims.Name, displayName);
         identity.SetScopes(grantedScopes);
+        identity.SetResources(await AppAudience.OfAsync(applications, clientId, cancellationToken));
         identity.SetDestinations(static _ => [Destinations.AccessToken]);
         return new ClaimsPrincipal(identity);
     }
@@ -87,18 +90,26 @@ public sealed class IdpClaims(PidProtector pids, UserManager<IdpUser> users)
     private static ClaimsIdentity NewIdentity() =>
         new(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
 
-    private async Task<ClaimsPrincipal> FinishAsync(ClaimsIdentity identity, IdpUser user, IEnumerable<string> grantedScopes)
+    private async Task<ClaimsPrincipal> FinishAsync(ClaimsIdentity identity, IdpUser user, IEnumerable<string> grantedScopes, string clientId)
     {
         var scopes = grantedScopes.ToList();
         identity.SetScopes(scopes);
 
-        // The admin API: its own audience, and the person's admin roles read fresh at every issue
-        // (a refresh after a role is taken away no longer carries it).
+        // Every access token names the one API it is for (OpenIddict turns the resources into its
+        // aud): the app's API resource, by default the app itself (AppAudience). Read at every issue,
+        // so a changed audience applies from the next refresh.
+        // The admin API: its own audience only (the token is good there and nowhere else), and the
+        // person's admin roles read fresh at every issue (a refresh after a role is taken away no
+        // longer carries it).
         if (scopes.Contains(IdpScopes.AdminApi))
         {
             identity.SetResources(IdpScopes.AdminApiAudience);
             var roles = (await users.GetRolesAsync(user)).Where(AdminRoles.All.Contains).ToList();
             identity.SetClaims(Claims.Role, [.. roles]);
+        }
+        else
+        {
+            identity.SetResources(await AppAudience.OfAsync(applications, clientId, CancellationToken.None));
         }
 
         if (scopes.Contains(Scopes.Profile))

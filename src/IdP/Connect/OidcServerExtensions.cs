@@ -51,6 +51,8 @@ public static class OidcServerExtensions
                 // Repeated parameters refused everywhere, oversized ones at the front channel (ParameterRules).
                 options.EnforceParameterRules();
                 options.EnforceClientAuthenticationMethod();
+                // Introspection and revocation answer only to a token's audience or owner (TokenCallerRule).
+                options.EnforceTokenCallers();
                 options.DoNotStoreIdentityTokens();
 
                 options.RegisterScopes([.. IdpScopes.All]);

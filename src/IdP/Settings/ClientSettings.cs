@@ -19,6 +19,12 @@ public sealed class ClientSettings
 
     /// <summary>A machine client that may use the client_credentials grant (confidential clients only).</summary>
     public bool AllowClientCredentials { get; set; }
+
+    /// <summary>
+    /// The <c>aud</c> of the app's access tokens: the client id of the API they are for (Connect/AppAudience).
+    /// Absent: the app's own client id.
+    /// </summary>
+    public string? Audience { get; set; }
 }
 
 public sealed class ClientsOptions

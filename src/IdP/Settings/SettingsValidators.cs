@@ -226,6 +226,11 @@ internal sealed class ClientsOptionsValidator(IHostEnvironment environment) : IV
                 errors.Add($"{key}:AllowClientCredentials needs a confidential client (a ClientSecret).");
             }
 
+            if (!string.IsNullOrEmpty(client.Audience) && !Connect.AppAudience.IsValid(client.Audience))
+            {
+                errors.Add($"{key}:Audience {Connect.AppAudience.Rule}");
+            }
+
             CheckUris(client.RedirectUris, $"{key}:RedirectUris", errors);
             CheckUris(client.PostLogoutRedirectUris, $"{key}:PostLogoutRedirectUris", errors);
 

@@ -144,6 +144,59 @@ public sealed class AppApiTests(IdpFixture fixture) : IClassFixture<IdpFixture>
     }
 
     [Fact]
+    public async Task RegisteredAppWithAudience_TokensCarryIt_AnUpdateWithoutItFallsBackToTheClientId()
+    {
+        var admin = await AdminApi.LogInAsync(Idp, AdminRoles.Admin);
+        var clientId = "api-app-" + Guid.NewGuid().ToString("N")[..8];
+        var (status, app, _) = await AdminApi.SendAsync(Idp, admin.AccessToken, HttpMethod.Post, "/api/admin/apps", new
+        {
+            clientId, displayName = "Calls the study API", redirectUris = new[] { Redirect }, scopes = new[] { "openid" }, audience = "study-api",
+        });
+        status.Should().Be(201, app.ToString());
+        app.GetProperty("audience").GetString().Should().Be("study-api");
+        var secret = app.GetProperty("clientSecret").GetString()!;
+
+        var person = await fixture.LoggedInBrowserAsync();
+        var tokens = await CodeFlowAsync(person, clientId, secret, "openid");
+        tokens.Status.Should().Be(200, tokens.Body.ToString());
+        new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.Body.GetProperty("access_token").GetString()).Audiences.Should().Equal("study-api");
+
+        // PUT replaces the settings: no audience is the default, the app itself.
+        var (updatedStatus, updated, _) = await AdminApi.SendAsync(Idp, admin.AccessToken, HttpMethod.Put, $"/api/admin/apps/{clientId}", new
+        {
+            displayName = "Calls nothing", redirectUris = new[] { Redirect }, scopes = new[] { "openid" },
+        });
+        updatedStatus.Should().Be(200, updated.ToString());
+        updated.GetProperty("audience").GetString().Should().Be(clientId);
+        var again = await CodeFlowAsync(person, clientId, secret, "openid");
+        new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(again.Body.GetProperty("access_token").GetString()).Audiences.Should().Equal(clientId);
+
+        var (_, configured, _) = await AdminApi.SendAsync(Idp, admin.AccessToken, HttpMethod.Get, $"/api/admin/apps/{IdpHost.AppClientId}");
+        configured.GetProperty("audience").GetString().Should().Be(IdpHost.AppClientId);
+    }
+
+    [Fact]
+    public async Task ConsoleToken_IsForTheAdminApiOnly_AndTheAdminApiAcceptsIt()
+    {
+        var admin = await AdminApi.LogInAsync(Idp, AdminRoles.Admin);
+
+        new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(admin.AccessToken).Audiences.Should().Equal(IdpScopes.AdminApiAudience);
+        (await AdminApi.SendAsync(Idp, admin.AccessToken, HttpMethod.Get, "/api/admin/apps")).Status.Should().Be(200);
+    }
+
+    [Fact]
+    public async Task AResearchAppsToken_IsRefusedByTheAdminApi_WhateverItsAudience()
+    {
+        var person = await fixture.LoggedInBrowserAsync();
+        var pkce = Pkce.New();
+        await person.GetAsync(Flows.AuthorizeUrl(pkce: pkce));
+        using var backchannel = Idp.NewBackchannel();
+        var (_, tokens) = await Flows.RedeemCodeAsync(backchannel, Flows.RedirectParameters(person)["code"], pkce);
+
+        (await AdminApi.SendAsync(Idp, tokens.GetProperty("access_token").GetString(), HttpMethod.Get, "/api/admin/apps")).Status.Should().Be(403);
+    }
+
+    [Fact]
     public async Task AppsFromConfiguration_AreListed_ButChangedOnlyInConfiguration()
     {
         var admin = await AdminApi.LogInAsync(Idp, AdminRoles.Admin);
@@ -178,6 +231,9 @@ public sealed class AppApiTests(IdpFixture fixture) : IClassFixture<IdpFixture>
         "{\"clientId\": \"ok-id\", \"redirectUris\": [\"https://app.test/cb\"], \"scopes\": [\"openid\"], \"consentType\": \"explicit\"}",
         "{\"clientId\": \"ok-id\", \"redirectUris\": \"https://app.test/cb\", \"scopes\": [\"openid\"]}",
         "{\"clientId\": \"ok-id\", \"redirectUris\": [null], \"scopes\": [\"openid\"]}",
+        "{\"clientId\": \"ok-id\", \"redirectUris\": [\"https://app.test/cb\"], \"scopes\": [\"openid\"], \"audience\": \"has space\"}",
+        "{\"clientId\": \"ok-id\", \"redirectUris\": [\"https://app.test/cb\"], \"scopes\": [\"openid\"], \"audience\": \"https://api.example.org/\"}",
+        "{\"clientId\": \"ok-id\", \"redirectUris\": [\"https://app.test/cb\"], \"scopes\": [\"openid\"], \"audience\": \"educloud-idp-admin\"}",
         "not json",
     };
 

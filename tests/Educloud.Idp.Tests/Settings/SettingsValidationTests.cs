@@ -55,6 +55,21 @@ public sealed class SettingsValidationTests
         result.FailureMessage.Should().Contain(key);
     }
 
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("https://api.example.org/")]
+    [InlineData("educloud-idp-admin")]
+    public void BadAudience_IsRefusedNamingTheKey(string audience)
+    {
+        var options = new ClientsOptions();
+        options.Clients.Add(new ClientSettings { ClientId = "app", DisplayName = "App", Scopes = ["openid"], RedirectUris = ["https://app.example/cb"], Audience = audience });
+
+        var result = new ClientsOptionsValidator(Development).Validate(null, options);
+
+        result.Failed.Should().BeTrue();
+        result.FailureMessage.Should().Contain("Clients:0:Audience");
+    }
+
     [Fact]
     public void LoopbackHttpRedirectUri_IsAllowed()
     {

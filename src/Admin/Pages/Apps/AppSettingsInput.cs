@@ -24,6 +24,11 @@ public class AppSettingsInput
     [Required(ErrorMessage = "Scopes are required (at least openid).")]
     public string? Scopes { get; set; } = "openid profile";
 
+    /// <summary>The client id of the API the app's access tokens are for; empty: the app's own client id.</summary>
+    [StringLength(100)]
+    [RegularExpression("^[A-Za-z0-9._-]*$", ErrorMessage = "The audience is a client id: letters, digits, '-', '_', '.'.")]
+    public string? Audience { get; set; }
+
     [Required(ErrorMessage = "A reason is required: it goes to the audit log.")]
     [StringLength(1000)]
     public string? Reason { get; set; }
@@ -36,13 +41,15 @@ public class AppSettingsInput
         RedirectUris = string.Join('\n', app.RedirectUris),
         PostLogoutRedirectUris = string.Join('\n', app.PostLogoutRedirectUris),
         Scopes = string.Join(' ', app.Scopes.Distinct(StringComparer.Ordinal)),
+        // The default (the app itself) stays an empty field, so it follows the client id.
+        Audience = app.AudienceIsTheApp ? null : app.EffectiveAudience,
     };
 
     /// <summary>The API request for these settings (call only when the model state is valid).</summary>
     public AppRequest ToRequest(string clientId, string? tokenEndpointAuthMethod = null, string? consentType = null) =>
         new(clientId, DisplayName, ClientType, tokenEndpointAuthMethod,
             Lines(RedirectUris), Lines(PostLogoutRedirectUris), [.. Scopes!.Split(' ', StringSplitOptions.RemoveEmptyEntries)],
-            consentType, Reason: Reason!.Trim());
+            consentType, Reason: Reason!.Trim(), Audience: string.IsNullOrWhiteSpace(Audience) ? null : Audience.Trim());
 
     /// <summary>The API's refusal of the values (400) or of the change (409): shown on the form; anything else goes to the error page.</summary>
     public static bool IsFormProblem(AdminApiException problem) =>
