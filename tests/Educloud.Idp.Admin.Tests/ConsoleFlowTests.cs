@@ -200,6 +200,40 @@ public sealed class ConsoleFlowTests(ConsoleFixture fixture) : IClassFixture<Con
         issued.Document.QuerySelector("#enrollment-code")!.TextContent.Should().NotBeNullOrWhiteSpace();
     }
 
+    [Fact]
+    public async Task SupportLooksAtAnAdmin_NoActionsOffered_PostAnyway_SeesTheRefusal_NothingDone()
+    {
+        var (_, adminId) = await fixture.PersonAsync(AdminRoles.Admin);
+        var (supportPid, _) = await fixture.PersonAsync(AdminRoles.Support);
+        var (support, start) = await fixture.LogInToConsoleAsync(supportPid);
+
+        // Their page says plainly that only an admin can change them, and offers no action.
+        var details = await support.GetAsync($"{ConsoleHost.Origin}/users/{adminId}");
+        details.Status.Should().Be(HttpStatusCode.OK, details.Body);
+        details.Document.QuerySelector("#admin-only")!.TextContent.Should().Contain("Only an admin can change a person who has a role");
+        string[] operations = ["revoke-authenticator", "end-sessions", "unlock", "enrollment-code"];
+        details.Document.QuerySelectorAll("a").Select(a => a.GetAttribute("href") ?? "")
+            .Should().NotContain(href => operations.Any(o => href.EndsWith("/" + o, StringComparison.Ordinal)));
+
+        // The confirmation page, reached by its address, offers no form either.
+        var confirm = await support.GetAsync($"{ConsoleHost.Origin}/users/{adminId}/revoke-authenticator");
+        confirm.Status.Should().Be(HttpStatusCode.Forbidden, confirm.Body);
+        confirm.Document.QuerySelector("main form[method=post]").Should().BeNull();
+        confirm.Document.QuerySelector("#refused")!.TextContent.Should().Contain("Only an admin can change a person who has a role");
+
+        // Posting anyway (a valid antiforgery token from another form): the API refuses, the page says so, never a 500.
+        var token = start.Document.QuerySelector("form.signout input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
+        foreach (var operation in operations)
+        {
+            var posted = await support.PostFormAsync($"{ConsoleHost.Origin}/users/{adminId}/{operation}",
+                [new("Input.Reason", "they called"), new("__RequestVerificationToken", token)]);
+            posted.Status.Should().Be(HttpStatusCode.Forbidden, operation + ": " + posted.Body);
+            posted.Document.QuerySelector("#refused")!.TextContent.Should().Contain("Only an admin can change a person who has a role").And.Contain("Nothing was changed");
+        }
+
+        (await ActiveFactorsAsync(adminId)).Should().Be(1);
+    }
+
     private async Task<(TestBrowser Browser, string RefreshToken)> LogInToAppAsync(string pid)
     {
         var browser = Idp.NewBrowser();

@@ -25,8 +25,12 @@ public sealed record UserDetails(
     IReadOnlyList<UpstreamLoginInfo> UpstreamLogins,
     IReadOnlyList<SessionInfo> ActiveSessions,
     IReadOnlyList<AuthorizationInfo> Authorizations,
-    IReadOnlyList<string> Roles)
+    IReadOnlyList<string> Roles,
+    bool MayChange = false)
 {
+    /// <summary>What a support person is told instead of actions on a person who has a role (the API decides, from its database).</summary>
+    public const string OnlyAdminMessage = "Only an admin can change a person who has a role.";
+
     /// <summary>The authenticator in use (Active), else one being set up (Pending), else none.</summary>
     public AuthenticatorStatus? Current =>
         Authenticators.Where(a => a.State == "Active").OrderByDescending(a => a.ConfirmedAt).FirstOrDefault()

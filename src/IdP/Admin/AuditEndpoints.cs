@@ -13,6 +13,8 @@ public static class AuditEndpoints
 {
     private const int MaxRows = 10_000;
 
+    private static readonly System.Buffers.SearchValues<char> NeedQuotes = System.Buffers.SearchValues.Create(",;\t\"\r\n");
+
     public static void MapAdminAudit(this RouteGroupBuilder api)
     {
         var audit = api.MapGroup("/audit").RequireAuthorization(AdminApiExtensions.SupportPolicy).WithTags("Audit");
@@ -124,7 +126,13 @@ public static class AuditEndpoints
         return false;
     }
 
-    /// <summary>RFC 4180 quoting, and no formula injection when the file is opened in a spreadsheet.</summary>
+    /// <summary>
+    /// RFC 4180 quoting, and no formula injection when the file is opened in a spreadsheet (OWASP
+    /// "CSV Injection"). Any cell holding a separator a spreadsheet may guess (',' ';' tab), a quote
+    /// or a line break is quoted, with quotes doubled, so a reason written by support cannot add
+    /// columns or rows. A cell starting like a formula (also in its full-width forms, which some
+    /// spreadsheets fold) gets a leading apostrophe.
+    /// </summary>
     internal static string Cell(string? value)
     {
         if (string.IsNullOrEmpty(value))
@@ -132,11 +140,11 @@ public static class AuditEndpoints
             return "";
         }
 
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\n' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20')
         {
             value = "'" + value;
         }
 
-        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+        return value.AsSpan().IndexOfAny(NeedQuotes) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 }

@@ -1,3 +1,4 @@
+using Educloud.Idp.Connect;
 using Educloud.Idp.Data;
 using Educloud.Idp.Federation;
 using Educloud.Idp.Totp;
@@ -27,7 +28,8 @@ public sealed record UserDetails(
     IReadOnlyList<UpstreamLoginInfo> UpstreamLogins,
     IReadOnlyList<SessionInfo> ActiveSessions,
     IReadOnlyList<AuthorizationInfo> Authorizations,
-    IReadOnlyList<string> Roles);
+    IReadOnlyList<string> Roles,
+    bool MayChange);
 
 public sealed record ReasonRequest(string? Reason);
 
@@ -77,7 +79,7 @@ public static class UserEndpoints
     }
 
     private static async Task<Results<Ok<UserDetails>, ProblemHttpResult>> DetailsAsync(
-        string id, IdpDbContext db, UserManager<IdpUser> userManager, IOpenIddictAuthorizationManager authorizations, TimeProvider time, CancellationToken cancellationToken)
+        string id, IdpDbContext db, UserManager<IdpUser> userManager, IOpenIddictAuthorizationManager authorizations, AdminActor actor, TimeProvider time, CancellationToken cancellationToken)
     {
         var user = await db.Users.FindAsync([id], cancellationToken);
         if (user is null)
@@ -106,6 +108,7 @@ public static class UserEndpoints
             upstream.Insert(0, new UpstreamLoginInfo("idporten", "ID-porten"));
         }
 
+        var roles = await AdminActor.RolesOfAsync(db, id, cancellationToken);
         return TypedResults.Ok(new UserDetails(
             Summary(user),
             [.. factors.Select(f => new AuthenticatorStatus(f.Id, f.State.ToString(), f.CreatedAt, f.ConfirmedAt, f.LastUsedAt))],
@@ -115,11 +118,12 @@ public static class UserEndpoints
             upstream,
             [.. sessions.Where(s => s.ExpiresAt > now).Select(s => new SessionInfo(s.Id, s.CreatedAt, s.ExpiresAt, s.UpstreamAcr, s.UpstreamAmr))],
             grants,
-            [.. await userManager.GetRolesAsync(user)]));
+            roles,
+            actor.MayChange(roles)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(
-        string id, ReasonRequest? body, IdpDbContext db, AuthenticatorRevocation revocation, CancellationToken cancellationToken)
+        string id, ReasonRequest? body, IdpDbContext db, AuthenticatorRevocation revocation, AdminActor actor, CancellationToken cancellationToken)
     {
         if (!ValidReason(body?.Reason))
         {
@@ -132,12 +136,17 @@ public static class UserEndpoints
             return NotFound();
         }
 
+        if (await actor.RefuseUnlessMayChangeAsync(user, AuditEventTypes.AuthenticatorRevoked, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
         await revocation.RevokeAsync(user, body!.Reason!.Trim(), cancellationToken);
         return TypedResults.NoContent();
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> EndSessionsAsync(
-        string id, ReasonRequest? body, IdpDbContext db, AuthenticatorRevocation revocation, CancellationToken cancellationToken)
+        string id, ReasonRequest? body, IdpDbContext db, AuthenticatorRevocation revocation, AdminActor actor, CancellationToken cancellationToken)
     {
         if (body?.Reason is { Length: > 1000 })
         {
@@ -148,6 +157,11 @@ public static class UserEndpoints
         if (user is null)
         {
             return NotFound();
+        }
+
+        if (await actor.RefuseUnlessMayChangeAsync(user, AuditEventTypes.SessionsEnded, cancellationToken) is { } refused)
+        {
+            return refused;
         }
 
         await revocation.EndSessionsAsync(user, body?.Reason, cancellationToken);
@@ -166,6 +180,11 @@ public static class UserEndpoints
         if (user is null)
         {
             return NotFound();
+        }
+
+        if (await actor.RefuseUnlessMayChangeAsync(user, AuditEventTypes.Unlocked, cancellationToken) is { } refused)
+        {
+            return refused;
         }
 
         user.TotpFailedAttempts = 0;
@@ -223,6 +242,11 @@ public static partial class LocalUserEndpoints
             return UserEndpoints.Problem(409, "The username is taken.");
         }
 
+        if (await LookAlikeAsync(body, userManager, db, cancellationToken) is { } lookAlike)
+        {
+            return lookAlike;
+        }
+
         var user = new IdpUser
         {
             Id = Guid.NewGuid().ToString(),
@@ -242,6 +266,35 @@ public static partial class LocalUserEndpoints
         return TypedResults.Created($"{AdminApiExtensions.BasePath}/users/{user.Id}", UserEndpoints.Summary(user));
     }
 
+    /// <summary>
+    /// A new person must not pass for an existing one: an email another person already has (people
+    /// and apps recognise a person by it), or the name of a person with a role (a fake "admin" in the
+    /// console or in an app's greeting). Usernames are unique already.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> LookAlikeAsync(CreateUserRequest body, UserManager<IdpUser> userManager, IdpDbContext db, CancellationToken cancellationToken)
+    {
+        // Not FindByEmailAsync: emails are not unique in the store (ID-porten people), and it throws on two.
+        var email = string.IsNullOrWhiteSpace(body.Email) ? null : userManager.NormalizeEmail(body.Email.Trim());
+        if (email is not null && await db.Users.AnyAsync(u => u.NormalizedEmail == email, cancellationToken))
+        {
+            return UserEndpoints.Problem(409, "Another person has this email address.");
+        }
+
+        if (string.IsNullOrWhiteSpace(body.DisplayName))
+        {
+            return null;
+        }
+
+        var name = body.DisplayName.Trim().ToUpperInvariant();
+        var privileged = await db.UserRoles
+            .Join(db.Roles.Where(r => AdminRoles.All.Contains(r.Name!)), ur => ur.RoleId, r => r.Id, (ur, _) => ur.UserId)
+            .Join(db.Users, userId => userId, u => u.Id, (_, u) => new { u.DisplayName, u.NormalizedUserName })
+            .ToListAsync(cancellationToken);
+        return privileged.Any(p => p.DisplayName?.Trim().ToUpperInvariant() == name || p.NormalizedUserName == name)
+            ? UserEndpoints.Problem(409, "A person with a role in the admin console has this name; choose a name that tells them apart.")
+            : null;
+    }
+
     private static async Task<Results<Created<EnrollmentCodeResponse>, ProblemHttpResult>> IssueCodeAsync(
         string id, ReasonRequest? body, IdpDbContext db, LocalAccounts.EnrollmentCodes codes, AdminActor actor, HttpContext http, CancellationToken cancellationToken)
     {
@@ -254,6 +307,11 @@ public static partial class LocalUserEndpoints
         if (user is null)
         {
             return UserEndpoints.NotFound();
+        }
+
+        if (await actor.RefuseUnlessMayChangeAsync(user, AuditEventTypes.EnrollmentCodeIssued, cancellationToken) is { } refused)
+        {
+            return refused;
         }
 
         if (user.PidHash is not null)

@@ -37,6 +37,12 @@ public static class AuditEventTypes
     public const string AuthenticatorRevoked = "admin.authenticator_revoked";
     public const string SessionsEnded = "admin.sessions_ended";
     public const string Unlocked = "admin.unlocked";
+
+    /// <summary>Support tried to change a person who has a role (admin or support); nothing was changed.</summary>
+    public const string RefusedOnPrivileged = "admin.refused_privileged_target";
+
+    /// <summary>Written next to an admin's act on a person who has a role; the reason names the act and the role.</summary>
+    public const string ActedOnPrivileged = "admin.acted_on_privileged_target";
     public const string LocalUserCreated = "admin.user_created";
     public const string EnrollmentCodeIssued = "admin.enrollment_code_issued";
     public const string EnrollmentCodeUsed = "enrollment_code.used";

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Educloud.Idp.Connect;
 using Educloud.Idp.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -34,20 +35,30 @@ public sealed class EnrollmentCodes(IdpDbContext db, TimeProvider time, IOptions
     /// <summary>Whether the code is the person's current, unused and unexpired code (does not use it).</summary>
     public Task<bool> IsValidAsync(string userId, string code, CancellationToken cancellationToken)
     {
-        var hash = Hash(Normalize(code));
-        var now = time.GetUtcNow();
-        return db.EnrollmentCodes.AnyAsync(c => c.UserId == userId && c.CodeHash == hash && c.UsedAt == null && c.ExpiresAt > now, cancellationToken);
+        return Usable(userId, code).AnyAsync(cancellationToken);
     }
 
     /// <summary>Uses the code: one conditional UPDATE, so of two racing requests only one succeeds.</summary>
     public async Task<bool> TryUseAsync(string userId, string code, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
+        var used = await Usable(userId, code).ExecuteUpdateAsync(c => c.SetProperty(x => x.UsedAt, now), cancellationToken);
+        return used == 1;
+    }
+
+    /// <summary>
+    /// The person's current code, unused and unexpired. For a person who has a role (admin or
+    /// support), read now, only a code issued by someone who is an admin now: a role granted after
+    /// support issued the code must not let that code take over the account (issue 8, item 1).
+    /// </summary>
+    private IQueryable<EnrollmentCode> Usable(string userId, string code)
+    {
         var hash = Hash(Normalize(code));
         var now = time.GetUtcNow();
-        var used = await db.EnrollmentCodes
+        return db.EnrollmentCodes
             .Where(c => c.UserId == userId && c.CodeHash == hash && c.UsedAt == null && c.ExpiresAt > now)
-            .ExecuteUpdateAsync(c => c.SetProperty(x => x.UsedAt, now), cancellationToken);
-        return used == 1;
+            .Where(c => !db.UserRoles.Any(ur => ur.UserId == c.UserId && db.Roles.Any(r => r.Id == ur.RoleId && (r.Name == AdminRoles.Admin || r.Name == AdminRoles.Support)))
+                || db.UserRoles.Any(ur => ur.UserId == c.IssuedBy && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == AdminRoles.Admin)));
     }
 
     private const string Alphabet = "ABCDEFGHJKMNPQRSTVWXYZ0123456789";

@@ -224,7 +224,9 @@ public sealed class LocalUserTests(IdpFixture fixture) : IClassFixture<IdpFixtur
         (await AdminApi.SendAsync(Idp, support.AccessToken, HttpMethod.Post, "/api/admin/users", new { userName })).Status.Should().Be(201);
         (await AdminApi.SendAsync(Idp, support.AccessToken, HttpMethod.Post, "/api/admin/users", new { userName = userName.ToUpperInvariant() })).Status.Should().Be(409);
         (await AdminApi.SendAsync(Idp, support.AccessToken, HttpMethod.Post, "/api/admin/users/no-such-user/enrollment-codes", new { })).Status.Should().Be(404);
-        (await AdminApi.SendAsync(Idp, support.AccessToken, HttpMethod.Post, $"/api/admin/users/{support.UserId}/enrollment-codes", new { })).Status.Should().Be(400);
+        var idPortenUser = await AdminApi.LogInAsync(Idp, role: null);
+        (await AdminApi.SendAsync(Idp, support.AccessToken, HttpMethod.Post, $"/api/admin/users/{idPortenUser.UserId}/enrollment-codes", new { })).Status.Should().Be(400);
+        (await AdminApi.SendAsync(Idp, support.AccessToken, HttpMethod.Post, $"/api/admin/users/{support.UserId}/enrollment-codes", new { })).Status.Should().Be(403, "support may not change a person with a role, themselves included");
 
         (await AdminApi.SendAsync(Idp, null, HttpMethod.Post, "/api/admin/users", new { userName = NewUserName() })).Status.Should().Be(401);
         (await AdminApi.SendAsync(Idp, null, HttpMethod.Post, $"/api/admin/users/{support.UserId}/enrollment-codes", new { })).Status.Should().Be(401);

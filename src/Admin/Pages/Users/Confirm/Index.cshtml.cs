@@ -27,11 +27,27 @@ public sealed class ConfirmModel(AdminApiClient api) : PageModel
 
     public bool Done { get; private set; }
 
+    /// <summary>
+    /// Whether the caller may change this person (the API decides from its database: only an admin
+    /// changes a person who has a role). When not, no form is offered; a POST anyway still goes to
+    /// the API, which refuses and audits it, and its answer is shown here.
+    /// </summary>
+    public bool MayChange { get; private set; }
+
+    /// <summary>The API's reason for refusing (its problem title), shown instead of the form.</summary>
+    public string? Refused { get; private set; }
+
     public EnrollmentCodeResponse? EnrollmentCode { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string id, string operation, CancellationToken cancellationToken)
     {
         await LoadAsync(id, operation, cancellationToken);
+        if (!MayChange)
+        {
+            Refused = UserDetails.OnlyAdminMessage;
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+        }
+
         return Page();
     }
 
@@ -45,7 +61,24 @@ public sealed class ConfirmModel(AdminApiClient api) : PageModel
             return Page();
         }
 
-        var reason = Input.Reason.Trim();
+        try
+        {
+            await ActAsync(Input.Reason.Trim(), cancellationToken);
+        }
+        catch (AdminApiException refused) when (refused.Status is StatusCodes.Status403Forbidden or StatusCodes.Status400BadRequest or StatusCodes.Status409Conflict)
+        {
+            // The API refused and changed nothing: say why, as the API put it (never an error page).
+            Refused = refused.Title;
+            Response.StatusCode = refused.Status;
+            return Page();
+        }
+
+        Done = true;
+        return Page();
+    }
+
+    private async Task ActAsync(string reason, CancellationToken cancellationToken)
+    {
         switch (Operation.Key)
         {
             case "revoke-authenticator":
@@ -61,14 +94,13 @@ public sealed class ConfirmModel(AdminApiClient api) : PageModel
                 EnrollmentCode = await api.IssueEnrollmentCodeAsync(Person.Id, reason, cancellationToken);
                 break;
         }
-
-        Done = true;
-        return Page();
     }
 
     private async Task LoadAsync(string id, string operation, CancellationToken cancellationToken)
     {
         Operation = Operation.All[operation];
-        Person = (await api.GetUserAsync(id, cancellationToken)).User;
+        var details = await api.GetUserAsync(id, cancellationToken);
+        Person = details.User;
+        MayChange = details.MayChange;
     }
 }
