@@ -100,6 +100,9 @@ public sealed class IdpHost : WebApplicationFactory<Program>
 
     public CapturingLoggerProvider Logs { get; } = new();
 
+    /// <summary>Capture every category at Trace, whatever appsettings says (the leak tests).</summary>
+    public bool TraceEverything { get; init; }
+
     /// <summary>Every back-channel request the IdP's OpenIddict client sent to ID-porten (method and path).</summary>
     public ConcurrentQueue<string> UpstreamRequests { get; } = new();
 
@@ -134,7 +137,16 @@ public sealed class IdpHost : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        builder.ConfigureLogging(logging =>
+        {
+            logging.AddProvider(Logs);
+            if (TraceEverything)
+            {
+                // A rule for this provider alone beats every category rule of appsettings
+                // (Microsoft.AspNetCore: Warning, OpenIddict: Warning, ...): every category at Trace.
+                logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
+            }
+        });
         builder.ConfigureTestServices(services =>
         {
             if (time is not null)
