@@ -48,6 +48,9 @@ public sealed class IdpHost : WebApplicationFactory<Program>
             ["IdPorten:ClientId"] = "educloud-idp",
             ["IdPorten:ClientSecret"] = "DEVELOPMENT-ONLY-idporten-simulator-secret",
             ["IdPorten:UseSimulator"] = "true",
+            // The production default (5 s) is for a real network; a loaded test machine's first,
+            // cold call to the in-process simulator can take longer. Outage tests set their own.
+            ["IdPorten:BackchannelTimeout"] = "00:00:30",
             ["Clients:0:ClientId"] = AppClientId,
             ["Clients:0:DisplayName"] = "Test research app",
             ["Clients:0:ClientSecret"] = AppSecret,
