@@ -22,7 +22,8 @@ builder.AddIdpSettings()
        .AddIdpLocalAccounts()
        .AddIdpPages()
        .AddIdpAdminApi()
-       .AddIdpOperations();
+       .AddIdpOperations()
+       .AddIdpLogRedaction();
 
 var app = builder.Build();
 

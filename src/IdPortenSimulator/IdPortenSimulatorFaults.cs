@@ -2,7 +2,7 @@ namespace Educloud.IdPortenSimulator;
 
 /// <summary>
 /// A mutable singleton that tests use to make the simulator misbehave on purpose, so that the
-/// relying party's checks (RFC 9207 iss, id_token iss) can be shown to work.
+/// relying party's checks (RFC 9207 iss, id_token iss, exp, iat, aud, azp) can be shown to work.
 /// </summary>
 public sealed class IdPortenSimulatorFaults
 {
@@ -15,13 +15,36 @@ public sealed class IdPortenSimulatorFaults
     /// <summary>The redirect back to the client carries no iss parameter.</summary>
     public bool OmitIssInAuthorizationResponse { get; set; }
 
+    /// <summary>When set, the id_token's exp lies this long before now (iat one lifetime before that); still validly signed.</summary>
+    public TimeSpan? IdTokenExpiredAgo { get; set; }
+
+    /// <summary>When set, the id_token's iat lies this long after now (exp one lifetime after that); still validly signed.</summary>
+    public TimeSpan? IdTokenIssuedAhead { get; set; }
+
+    /// <summary>The id_token's aud holds a second client besides the real one, and the token has no azp.</summary>
+    public bool ExtraAudienceInIdToken { get; set; }
+
+    /// <summary>The id_token's aud names only another client.</summary>
+    public bool ForeignAudienceInIdToken { get; set; }
+
+    /// <summary>The id_token carries an azp naming another client.</summary>
+    public bool ForeignAzpInIdToken { get; set; }
+
     public void Reset()
     {
         WrongIssuerInAuthorizationResponse = false;
         WrongIssuerInIdToken = false;
         OmitIssInAuthorizationResponse = false;
+        IdTokenExpiredAgo = null;
+        IdTokenIssuedAhead = null;
+        ExtraAudienceInIdToken = false;
+        ForeignAudienceInIdToken = false;
+        ForeignAzpInIdToken = false;
     }
 
     /// <summary>Plausible but foreign, so only a check for exact equality catches it.</summary>
     internal const string WrongIssuer = "https://test.idporten.no.attacker.example";
+
+    /// <summary>Another client of the same ID-porten: a token meant for it must not log anyone in here.</summary>
+    public const string ForeignClientId = "another-idporten-client";
 }

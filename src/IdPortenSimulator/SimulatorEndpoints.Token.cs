@@ -86,26 +86,42 @@ internal sealed partial class SimulatorEndpoints
     {
         // at_hash: the left half of SHA-256 of the access token (OpenID Connect Core 3.1.3.6).
         var accessTokenHash = SHA256.HashData(Encoding.ASCII.GetBytes(accessToken));
+        var faults = sim.Faults;
+        var lifetime = sim.Options.IdTokenLifetime;
+        var issuedAt = faults.IdTokenExpiredAgo is { } ago ? now - ago - lifetime
+            : faults.IdTokenIssuedAhead is { } ahead ? now + ahead
+            : now;
+        var claims = new Dictionary<string, object>
+        {
+            ["sub"] = sub,
+            ["pid"] = grant.Pid,
+            ["acr"] = grant.Acr,
+            ["amr"] = new[] { "TestID" },
+            ["auth_time"] = grant.AuthTime.ToUnixTimeSeconds(),
+            ["nonce"] = grant.Nonce,
+            ["sid"] = grant.Sid,
+            ["locale"] = grant.Locale,
+            ["jti"] = RandomToken(16),
+            ["at_hash"] = Base64Url.EncodeToString(accessTokenHash.AsSpan(0, accessTokenHash.Length / 2)),
+        };
+        if (faults.ExtraAudienceInIdToken)
+        {
+            claims["aud"] = new[] { grant.ClientId, IdPortenSimulatorFaults.ForeignClientId };
+        }
+
+        if (faults.ForeignAzpInIdToken)
+        {
+            claims["azp"] = IdPortenSimulatorFaults.ForeignClientId;
+        }
+
         return TokenHandler.CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = sim.Faults.WrongIssuerInIdToken ? IdPortenSimulatorFaults.WrongIssuer : sim.Issuer,
-            Audience = grant.ClientId,
-            IssuedAt = now.UtcDateTime,
-            Expires = (now + sim.Options.IdTokenLifetime).UtcDateTime,
+            Issuer = faults.WrongIssuerInIdToken ? IdPortenSimulatorFaults.WrongIssuer : sim.Issuer,
+            Audience = faults.ExtraAudienceInIdToken ? null : faults.ForeignAudienceInIdToken ? IdPortenSimulatorFaults.ForeignClientId : grant.ClientId,
+            IssuedAt = issuedAt.UtcDateTime,
+            Expires = (issuedAt + lifetime).UtcDateTime,
             SigningCredentials = sim.Key.Credentials,
-            Claims = new Dictionary<string, object>
-            {
-                ["sub"] = sub,
-                ["pid"] = grant.Pid,
-                ["acr"] = grant.Acr,
-                ["amr"] = new[] { "TestID" },
-                ["auth_time"] = grant.AuthTime.ToUnixTimeSeconds(),
-                ["nonce"] = grant.Nonce,
-                ["sid"] = grant.Sid,
-                ["locale"] = grant.Locale,
-                ["jti"] = RandomToken(16),
-                ["at_hash"] = Base64Url.EncodeToString(accessTokenHash.AsSpan(0, accessTokenHash.Length / 2)),
-            },
+            Claims = claims,
         });
     }
 

@@ -2,8 +2,12 @@ using System.Security.Cryptography;
 using Educloud.Idp.Keys;
 using Educloud.Idp.Settings;
 using Educloud.IdPortenSimulator;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
 using OpenIddict.Client;
+using Polly;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Educloud.Idp.Federation;
@@ -22,6 +26,8 @@ public static class FederationExtensions
         var idporten = builder.GetValidated(IdPortenOptions.Section, new IdPortenOptionsValidator(builder.Environment));
         builder.Services.AddScoped<UserDirectory>();
         builder.Services.AddSingleton<PidProtector>();
+        builder.Services.AddSingleton<IdTokenChecks>();
+        builder.Services.AddSingleton<IdPortenAvailability>();
 
         var registration = new OpenIddictClientRegistration
         {
@@ -57,7 +63,25 @@ public static class FederationExtensions
                 aspNetCore.DisableTransportSecurityRequirement();
             }
 
-            options.UseSystemNetHttp().SetProductInformation(typeof(FederationExtensions).Assembly);
+            // A short budget for every call to ID-porten, retries included (HttpClient.Timeout covers the
+            // whole handler chain): OpenIddict's default (1-min timeout, 4 retries 1+2+4+8 s apart) kept
+            // a person waiting 15 s and more before an error. One quick retry for a transient failure.
+            options.UseSystemNetHttp()
+                .SetProductInformation(typeof(FederationExtensions).Assembly)
+                .ConfigureHttpClient(client => client.Timeout = idporten.BackchannelTimeout)
+                .SetHttpResiliencePipeline(pipeline => pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = 1,
+                    Delay = TimeSpan.FromMilliseconds(200),
+                    BackoffType = DelayBackoffType.Constant,
+                    UseJitter = false,
+                }));
+
+            // exp, iat, aud and azp of ID-porten's id_token (OpenIddict 7.8 checks no lifetime of it).
+            options.AddEventHandler(IdTokenChecks.Descriptor);
+
+            // ID-porten unreachable when a login or logout starts: our error page (503), not OpenIddict's text.
+            UpstreamStartFailure.Register(options);
 
             // No userinfo request after the code exchange: the callback reads pid, acr, amr and sid
             // from the validated id_token, and ID-porten's userinfo holds nothing more (its sub and
@@ -77,6 +101,21 @@ public static class FederationExtensions
             // The client's state tokens are protected with the same keys as the server's tokens.
             options.SigningCredentials.Add(new SigningCredentials(keys.SigningKeys[0], keys.SigningKeys[0] is ECDsaSecurityKey ? SecurityAlgorithms.EcdsaSha256 : SecurityAlgorithms.RsaSha256));
             options.EncryptionCredentials.Add(new EncryptingCredentials(keys.EncryptionKey, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));
+        });
+
+        builder.Services.AddOptions<OpenIddictClientOptions>().PostConfigure<IdPortenAvailability, OpenIddictClientService>((options, availability, service) =>
+        {
+            // Runs after OpenIddict's own post-configuration (registered before this one), which made
+            // the registration's configuration manager: the same manager again (it keeps the last good
+            // metadata when a refresh fails), with every fetch observed (IdPortenAvailability).
+            var registration = options.Registrations.Single(r => r.ProviderName == ProviderName);
+            var endpoint = registration.ConfigurationEndpoint ?? throw new InvalidOperationException("OpenIddict did not resolve ID-porten's configuration endpoint.");
+            registration.ConfigurationManager = new ConfigurationManager<OpenIddictConfiguration>(
+                endpoint.AbsoluteUri, availability.Observe(new OpenIddictClientRetriever(service, registration)))
+            {
+                AutomaticRefreshInterval = BaseConfigurationManager.DefaultAutomaticRefreshInterval,
+                RefreshInterval = BaseConfigurationManager.DefaultRefreshInterval,
+            };
         });
 
         if (idporten.UseSimulator)

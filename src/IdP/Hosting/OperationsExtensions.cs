@@ -1,4 +1,5 @@
 using Educloud.Idp.Data;
+using Educloud.Idp.Federation;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -14,7 +15,11 @@ public static class OperationsExtensions
     public static WebApplicationBuilder AddIdpOperations(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        // Readiness: the database (Unhealthy without it: 503, out of the load balancer) and ID-porten
+        // (Degraded at most: 200, see IdPortenHealthCheck for why), answered as JSON naming each.
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<IdPortenHealthCheck>("idporten", tags: ["ready"]);
         builder.Services.AddSingleton<IdpMetrics>();
         builder.AddIdpTelemetry();
         return builder;
@@ -56,8 +61,22 @@ public static class OperationsExtensions
     public static WebApplication MapIdpOperations(this WebApplication app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = WriteReadinessAsync });
         return app;
+    }
+
+    /// <summary>{"status":"Degraded","checks":{"database":{"status":"Healthy"},"idporten":{"status":"Degraded","description":"..."}}}</summary>
+    private static Task WriteReadinessAsync(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "application/json; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-store";
+        return http.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(
+                entry => entry.Key,
+                entry => new { status = entry.Value.Status.ToString(), description = entry.Value.Description }),
+        });
     }
 
     private sealed class DatabaseHealthCheck(IdpDbContext db) : IHealthCheck

@@ -29,6 +29,12 @@ public sealed class IdPortenOptions
     /// <summary>Serve the built-in ID-porten simulator at /idporten-sim (Development only; refused in Production).</summary>
     public bool UseSimulator { get; set; }
 
+    /// <summary>
+    /// The longest a back-channel call to ID-porten (discovery, keys, code exchange) may take,
+    /// retries included, before the login fails with the IdP's own error page (default 5 s).
+    /// </summary>
+    public TimeSpan BackchannelTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Path of our redirection endpoint (registered at Digdir as {origin}{path}).</summary>
     public string RedirectPath { get; set; } = "/federation/idporten/callback";
 

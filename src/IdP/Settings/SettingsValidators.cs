@@ -59,6 +59,11 @@ internal sealed class IdPortenOptionsValidator(IHostEnvironment environment) : I
             errors.Add("IdPorten:FrontChannelLogoutPath must start with '/' and differ from RedirectPath.");
         }
 
+        if (options.BackchannelTimeout < TimeSpan.FromSeconds(1) || options.BackchannelTimeout > TimeSpan.FromSeconds(60))
+        {
+            errors.Add("IdPorten:BackchannelTimeout must be between 00:00:01 and 00:01:00.");
+        }
+
         for (var i = 0; i < options.FrontChannelLogoutFrameAncestors.Count; i++)
         {
             if (!Uri.TryCreate(options.FrontChannelLogoutFrameAncestors[i], UriKind.Absolute, out var origin) || origin.Scheme != Uri.UriSchemeHttps

@@ -48,6 +48,9 @@ public sealed class IdpHost : WebApplicationFactory<Program>
             ["IdPorten:ClientId"] = "educloud-idp",
             ["IdPorten:ClientSecret"] = "DEVELOPMENT-ONLY-idporten-simulator-secret",
             ["IdPorten:UseSimulator"] = "true",
+            // The production default (5 s) is for a real network; a loaded test machine's first,
+            // cold call to the in-process simulator can take longer. Outage tests set their own.
+            ["IdPorten:BackchannelTimeout"] = "00:00:30",
             ["Clients:0:ClientId"] = AppClientId,
             ["Clients:0:DisplayName"] = "Test research app",
             ["Clients:0:ClientSecret"] = AppSecret,
@@ -100,10 +103,19 @@ public sealed class IdpHost : WebApplicationFactory<Program>
 
     public CapturingLoggerProvider Logs { get; } = new();
 
+    /// <summary>Capture every category at Trace, whatever appsettings says (the leak tests).</summary>
+    public bool TraceEverything { get; init; }
+
     /// <summary>Every back-channel request the IdP's OpenIddict client sent to ID-porten (method and path).</summary>
     public ConcurrentQueue<string> UpstreamRequests { get; } = new();
 
     public IdPortenSimulatorFaults Faults => Services.GetRequiredService<IdPortenSimulatorFaults>();
+
+    /// <summary>When set, every back-channel call to ID-porten fails that way (ID-porten unreachable).</summary>
+    public UpstreamOutage? Outage { get; set; }
+
+    /// <summary>Completes when a back-channel call has been failed by <see cref="Outage"/>.</summary>
+    public TaskCompletionSource OutageHit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A browser that keeps cookies and can reach this IdP (and, if given, an app host).</summary>
     public TestBrowser NewBrowser(RelyingParty? app = null)
@@ -128,7 +140,16 @@ public sealed class IdpHost : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        builder.ConfigureLogging(logging =>
+        {
+            logging.AddProvider(Logs);
+            if (TraceEverything)
+            {
+                // A rule for this provider alone beats every category rule of appsettings
+                // (Microsoft.AspNetCore: Warning, OpenIddict: Warning, ...): every category at Trace.
+                logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
+            }
+        });
         builder.ConfigureTestServices(services =>
         {
             if (time is not null)
@@ -139,7 +160,7 @@ public sealed class IdpHost : WebApplicationFactory<Program>
             // OpenIddict's client calls ID-porten (here: the simulator in this same host) with its
             // own named HttpClients; send those calls into the TestServer instead of the network.
             services.AddSingleton<IPostConfigureOptions<HttpClientFactoryOptions>>(
-                new RouteOpenIddictClientToTestServer(() => Server.CreateHandler(), UpstreamRequests));
+                new RouteOpenIddictClientToTestServer(() => Server.CreateHandler(), UpstreamRequests, this));
         });
     }
 
@@ -160,25 +181,46 @@ public sealed class IdpHost : WebApplicationFactory<Program>
         }
     }
 
-    private sealed class RouteOpenIddictClientToTestServer(Func<HttpMessageHandler> server, ConcurrentQueue<string> sent) : IPostConfigureOptions<HttpClientFactoryOptions>
+    private sealed class RouteOpenIddictClientToTestServer(Func<HttpMessageHandler> server, ConcurrentQueue<string> sent, IdpHost host) : IPostConfigureOptions<HttpClientFactoryOptions>
     {
         public void PostConfigure(string? name, HttpClientFactoryOptions options)
         {
             if (name is not null && name.StartsWith("OpenIddict.Client.SystemNetHttp", StringComparison.Ordinal))
             {
-                options.HttpMessageHandlerBuilderActions.Add(builder => builder.AdditionalHandlers.Add(new ForwardingHandler(server, sent)));
+                options.HttpMessageHandlerBuilderActions.Add(builder => builder.AdditionalHandlers.Add(new ForwardingHandler(server, sent, host)));
             }
         }
     }
 
-    private sealed class ForwardingHandler(Func<HttpMessageHandler> server, ConcurrentQueue<string> sent) : DelegatingHandler
+    private sealed class ForwardingHandler(Func<HttpMessageHandler> server, ConcurrentQueue<string> sent, IdpHost host) : DelegatingHandler
     {
         private readonly Lazy<HttpMessageInvoker> invoker = new(() => new HttpMessageInvoker(server()));
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             sent.Enqueue($"{request.Method} {request.RequestUri?.AbsolutePath}");
-            return invoker.Value.SendAsync(request, cancellationToken);
+            switch (host.Outage)
+            {
+                case UpstreamOutage.Refused:
+                    host.OutageHit.TrySetResult();
+                    throw new HttpRequestException("Connection refused (test outage)");
+                case UpstreamOutage.Hangs:
+                    host.OutageHit.TrySetResult();
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    break;
+            }
+
+            return await invoker.Value.SendAsync(request, cancellationToken);
         }
     }
+}
+
+/// <summary>How ID-porten is unreachable in a test.</summary>
+public enum UpstreamOutage
+{
+    /// <summary>Every call fails at once, as when the connection is refused.</summary>
+    Refused,
+
+    /// <summary>Every call waits until it is cancelled (the client's timeout), as behind a dropping firewall.</summary>
+    Hangs,
 }

@@ -43,6 +43,12 @@ public sealed class ErrorModel : PageModel
             Heading = "Login failed";
             Message = "We could not log you in. Please try again.";
         }
+        else if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // The one 503 of the pages: a login that could not start because ID-porten is unreachable (UpstreamStartFailure).
+            Heading = "Login is unavailable right now";
+            Message = "We cannot reach ID-porten at the moment. Please try again in a few minutes.";
+        }
         else if (status == StatusCodes.Status404NotFound)
         {
             Heading = "Page not found";
