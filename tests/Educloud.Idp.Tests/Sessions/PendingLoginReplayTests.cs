@@ -21,31 +21,37 @@ public sealed class PendingLoginReplayTests(IdpFixture fixture) : IClassFixture<
     [Fact]
     public async Task CopiedPendingCookie_ReplayedAfterACompletedLogin_IsRefused()
     {
+        // A clock of our own, so that the attacker has a good code the victim has not used.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var idp = new IdpHost(time: clock);
         var pid = Flows.NewPid();
-        await fixture.LoggedInBrowserAsync(pid);
-        var victim = Idp.NewBrowser();
+        var setup = idp.NewBrowser();
+        await Flows.LogInAtIdPortenAsync(setup, await setup.GetAsync(IdpHost.Origin + "/account/login"), pid);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var victim = idp.NewBrowser();
         var codePage = await Flows.ThroughIdPortenAsync(victim, IdpHost.Origin + "/account/login", pid);
         codePage.Address.AbsolutePath.Should().Be("/account/code", codePage.Body);
         var copied = PendingCookie(victim);
         (await Flows.AnswerSecondFactorAsync(victim, codePage, pid)).Address.AbsolutePath.Should().Be("/");
-        var userId = await AdminApi.UserIdAsync(Idp, pid);
-        var sessionsBefore = await SessionCountAsync(userId);
+        var userId = await AdminApi.UserIdAsync(idp, pid);
+        var sessionsBefore = await SessionCountAsync(idp, userId);
+        clock.Advance(TimeSpan.FromSeconds(30));
 
         // The attacker's browser, holding the copied cookie: the code page sends it back to log in.
-        var attacker = Idp.NewBrowser();
+        var attacker = idp.NewBrowser();
         attacker.Cookies.Add(new Uri(IdpHost.Origin), copied);
         (await attacker.GetAsync(IdpHost.Origin + "/account/code")).Address.AbsolutePath.Should().Be("/account/login");
 
-        // Posting a good code straight at the handler (antiforgery token of any page of ours) is refused too.
+        // Posting a good, unused code straight at the handler (antiforgery token of any page of ours) is refused too.
         var login = await attacker.GetAsync(IdpHost.Origin + "/account/login");
         var answer = await attacker.PostFormAsync(IdpHost.Origin + "/account/code",
         [
             new("__RequestVerificationToken", AntiforgeryToken(login)),
-            new("code", Idp.Authenticators.NextCode(pid, Idp.Clock)),
+            new("code", idp.Authenticators.NextCode(pid, clock)),
         ]);
         answer.Address.AbsolutePath.Should().Be("/account/login", answer.Body);
         HasSessionCookie(attacker).Should().BeFalse();
-        (await SessionCountAsync(userId)).Should().Be(sessionsBefore, "a spent pending login starts no session");
+        (await SessionCountAsync(idp, userId)).Should().Be(sessionsBefore, "a spent pending login starts no session");
     }
 
     [Fact]
@@ -140,7 +146,8 @@ public sealed class PendingLoginReplayTests(IdpFixture fixture) : IClassFixture<
         var refused = await browser.SubmitAsync(codePage, "form[method=post]", new Dictionary<string, string> { ["code"] = wrong });
         refused.Status.Should().Be(HttpStatusCode.BadRequest);
 
-        (await Flows.AnswerSecondFactorAsync(browser, refused, pid)).Address.AbsolutePath.Should().Be("/");
+        var again = await browser.SubmitAsync(refused, "form[method=post]", new Dictionary<string, string> { ["code"] = Idp.Authenticators.NextCode(pid, Idp.Clock) });
+        again.Address.AbsolutePath.Should().Be("/", again.Body);
     }
 
     [Fact]
