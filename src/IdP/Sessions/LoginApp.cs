@@ -18,13 +18,14 @@ public sealed class LoginApp(IDataProtectionProvider protection)
 
     private readonly IDataProtector protector = protection.CreateProtector("Educloud.Idp.Sessions.LoginApp.v1");
 
+    /// <summary>The token: the client id and a SHA-256 of the returnUrl (the token stays short however long the request).</summary>
     public string Protect(string clientId, string returnUrl) =>
-        protector.Protect(JsonSerializer.Serialize(new[] { clientId, returnUrl }));
+        protector.Protect(JsonSerializer.Serialize(new[] { clientId, Digest(returnUrl) }));
 
     /// <summary>The client id in <paramref name="token"/> if the token is ours and was made for <paramref name="returnUrl"/>; otherwise null.</summary>
     public string? ClientIdFor(string? token, string returnUrl)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 4 * LocalUrlLimit)
+        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength)
         {
             return null;
         }
@@ -32,7 +33,7 @@ public sealed class LoginApp(IDataProtectionProvider protection)
         try
         {
             var pair = JsonSerializer.Deserialize<string[]>(protector.Unprotect(token));
-            return pair is [var clientId, var boundTo] && string.Equals(boundTo, returnUrl, StringComparison.Ordinal) ? clientId : null;
+            return pair is [var clientId, var boundTo] && string.Equals(boundTo, Digest(returnUrl), StringComparison.Ordinal) ? clientId : null;
         }
         catch (Exception e) when (e is CryptographicException or FormatException or JsonException)
         {
@@ -40,5 +41,8 @@ public sealed class LoginApp(IDataProtectionProvider protection)
         }
     }
 
-    private const int LocalUrlLimit = Hosting.LocalUrl.MaxLength;
+    // A client id is at most 200 characters (the audit column); anything much longer is not ours.
+    private const int MaxTokenLength = 2048;
+
+    private static string Digest(string returnUrl) => Convert.ToBase64String(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(returnUrl)));
 }
