@@ -76,6 +76,18 @@ public static class ConsoleExtensions
                 options.TokenValidationParameters.NameClaimType = "name";
                 options.TokenValidationParameters.RoleClaimType = "role";
                 options.SignedOutRedirectUri = "/signed-out";
+                // The way back after login is the page first asked for (its request path), so a link
+                // to //evil.example/ would send the person there after a complete login (open
+                // redirect). Only a local URL, by the framework's own rule (Url.IsLocalUrl), else the start page.
+                options.Events.OnTicketReceived = context =>
+                {
+                    if (!Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult.IsLocalUrl(context.ReturnUri) || context.ReturnUri.StartsWith('~'))
+                    {
+                        context.ReturnUri = "/";
+                    }
+
+                    return Task.CompletedTask;
+                };
                 options.CorrelationCookie.SecurePolicy = CookieSecurePolicy.Always;
                 options.NonceCookie.SecurePolicy = CookieSecurePolicy.Always;
             });

@@ -30,6 +30,7 @@ public static partial class ConnectEndpoints
         UserManager<IdpUser> users,
         IdpClaims claims,
         TimeProvider time,
+        LoginApp app,
         ILoggerFactory loggers)
     {
         var request = http.GetOpenIddictServerRequest()
@@ -50,7 +51,7 @@ public static partial class ConnectEndpoints
 
             // Any max_age, like prompt=login, also keeps ID-porten from answering out of its own
             // older single sign-on session: the new auth_time must mean a new login at both factors.
-            return Results.Redirect(LoginRedirect(http, request, fresh: forceLogin || request.MaxAge is not null));
+            return Results.Redirect(LoginRedirect(http, request, app, fresh: forceLogin || request.MaxAge is not null));
         }
 
         var user = await users.FindByIdAsync(facts.UserId);
@@ -58,7 +59,7 @@ public static partial class ConnectEndpoints
         {
             // The session outlived its user: start over rather than issue anything.
             await http.RequestServices.GetRequiredService<SessionService>().EndCurrentAsync(http);
-            return Results.Redirect(LoginRedirect(http, request, fresh: false));
+            return Results.Redirect(LoginRedirect(http, request, app, fresh: false));
         }
 
         var principal = await claims.ForLoginAsync(user, facts, request.GetScopes(), request.ClientId!);
@@ -127,8 +128,10 @@ public static partial class ConnectEndpoints
     /// prompt=login and max_age that may have caused it are dropped from the way back, or the user
     /// would loop forever (with max_age=0 every login is already "too old" when it comes back);
     /// the login about to happen satisfies both, and the new auth_time shows the app it was fresh.
+    /// The app (client_id, validated by OpenIddict by now) travels beside it in a form the browser
+    /// cannot alter (<see cref="LoginApp"/>): the audit log never takes it from the returnUrl.
     /// </summary>
-    private static string LoginRedirect(HttpContext http, OpenIddictRequest request, bool fresh)
+    private static string LoginRedirect(HttpContext http, OpenIddictRequest request, LoginApp app, bool fresh)
     {
         var parameters = new List<KeyValuePair<string, string?>>();
         foreach (var (name, value) in request.GetParameters())
@@ -156,7 +159,11 @@ public static partial class ConnectEndpoints
         }
 
         var returnUrl = http.Request.PathBase + "/" + ConnectPaths.Authorize + QueryString.Create(parameters);
-        var login = QueryString.Create([new("returnUrl", returnUrl), .. fresh ? new KeyValuePair<string, string?>[] { new("fresh", "true") } : []]);
+        var login = QueryString.Create([
+            new("returnUrl", returnUrl),
+            .. fresh ? new KeyValuePair<string, string?>[] { new("fresh", "true") } : [],
+            .. request.ClientId is { } clientId ? new KeyValuePair<string, string?>[] { new(LoginApp.Parameter, app.Protect(clientId, returnUrl)) } : [],
+        ]);
         return http.Request.PathBase + "/account/login" + login;
     }
 

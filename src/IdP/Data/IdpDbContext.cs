@@ -22,6 +22,8 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
 
     public DbSet<EnrollmentCode> EnrollmentCodes => Set<EnrollmentCode>();
 
+    public DbSet<Sessions.PendingLoginNonce> PendingLogins => Set<Sessions.PendingLoginNonce>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -68,6 +70,16 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
             code.Property(c => c.IssuedBy).HasMaxLength(450);
             code.HasIndex(c => new { c.UserId, c.CodeHash });
             code.HasOne<IdpUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Sessions.PendingLoginNonce>(nonce =>
+        {
+            nonce.ToTable("PendingLogins");
+            nonce.HasKey(n => n.Id);
+            nonce.Property(n => n.Id).HasMaxLength(32);
+            nonce.Property(n => n.UserId).HasMaxLength(450);
+            nonce.HasIndex(n => n.ExpiresAt);
+            nonce.HasOne<IdpUser>().WithMany().HasForeignKey(n => n.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<AuditEvent>(audit =>

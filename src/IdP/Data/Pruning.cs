@@ -6,7 +6,7 @@ namespace Educloud.Idp.Data;
 
 /// <summary>
 /// Removes what can no longer be used: expired or revoked tokens and authorizations (OpenIddict
-/// keeps every issued token as a row), ended sessions and abandoned enrollments. Rows are kept a
+/// keeps every issued token as a row), ended sessions, abandoned enrollments and expired pending logins. Rows are kept a
 /// while after they stop working so support can still see them (OpenIddict.Quartz is not used).
 /// </summary>
 public sealed partial class Pruning(IServiceScopeFactory scopes, TimeProvider time, ILogger<Pruning> logger) : BackgroundService
@@ -45,11 +45,13 @@ public sealed partial class Pruning(IServiceScopeFactory scopes, TimeProvider ti
             .ExecuteDeleteAsync(cancellationToken);
         var enrollments = await db.TotpFactors.Where(f => f.State == TotpFactorState.Pending && f.ExpiresAt < now)
             .ExecuteDeleteAsync(cancellationToken);
-        LogPruned(logger, tokens, authorizations, sessions, enrollments);
+        // Pending logins never finished (a spent one has no row left): useless once expired.
+        var pendingLogins = await db.PendingLogins.Where(n => n.ExpiresAt < now).ExecuteDeleteAsync(cancellationToken);
+        LogPruned(logger, tokens, authorizations, sessions, enrollments, pendingLogins);
     }
 
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Pruned {Tokens} tokens, {Authorizations} authorizations, {Sessions} sessions, {Enrollments} abandoned enrollments")]
-    private static partial void LogPruned(ILogger logger, long tokens, long authorizations, int sessions, int enrollments);
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Pruned {Tokens} tokens, {Authorizations} authorizations, {Sessions} sessions, {Enrollments} abandoned enrollments, {PendingLogins} expired pending logins")]
+    private static partial void LogPruned(ILogger logger, long tokens, long authorizations, int sessions, int enrollments, int pendingLogins);
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Error, Message = "Pruning failed; it runs again within the hour")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);

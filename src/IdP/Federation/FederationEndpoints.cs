@@ -17,12 +17,19 @@ public static partial class FederationEndpoints
     /// <summary>How recent ID-porten's auth_time must be for a login that may change the authenticator (ASVS 5 7.5.1).</summary>
     public static readonly TimeSpan FreshLoginWindow = TimeSpan.FromMinutes(5);
 
-    /// <summary>Starts a login at ID-porten. <paramref name="fresh"/> forces a new login there too (prompt=login).</summary>
-    public static AuthenticationProperties ChallengeProperties(string returnUrl, bool fresh, IdPortenOptions options)
+    /// <summary>Challenge property naming the research app of the login (<see cref="LoginApp"/>), kept in OpenIddict's protected state.</summary>
+    public const string ClientIdItem = ".educloud_client_id";
+
+    /// <summary>
+    /// Starts a login at ID-porten. <paramref name="fresh"/> forces a new login there too (prompt=login).
+    /// <paramref name="clientId"/> is the app as /connect/authorize vouched for it, for the audit log.
+    /// </summary>
+    public static AuthenticationProperties ChallengeProperties(string returnUrl, bool fresh, IdPortenOptions options, string? clientId = null)
     {
         var properties = new AuthenticationProperties(new Dictionary<string, string?>
         {
             [OpenIddictClientAspNetCoreConstants.Properties.ProviderName] = FederationExtensions.ProviderName,
+            [ClientIdItem] = clientId,
         })
         {
             RedirectUri = LocalUrl.OrRoot(returnUrl),
@@ -99,6 +106,7 @@ public static partial class FederationEndpoints
             principal.FindAll(Claims.AuthenticationMethodReference).Select(c => c.Value).ToList(),
             result.Properties?.GetTokenValue(OpenIddictClientAspNetCoreConstants.Tokens.BackchannelIdentityToken));
         var returnUrl = LocalUrl.OrRoot(result.Properties?.RedirectUri);
+        var clientId = result.Properties?.Items.TryGetValue(ClientIdItem, out var c) == true ? c : null;
         var purpose = result.Properties?.Items.TryGetValue(PurposeItem, out var p) == true && p == LoginPurpose.Enroll
             ? LoginPurpose.Enroll
             : LoginPurpose.Login;
@@ -110,7 +118,7 @@ public static partial class FederationEndpoints
             return Results.Redirect("/error?reason=login");
         }
 
-        return await completion.CompleteAsync(http, user, upstream, returnUrl, purpose);
+        return await completion.CompleteAsync(http, user, upstream, returnUrl, purpose, clientId);
     }
 
     /// <summary>
@@ -128,7 +136,7 @@ public static partial class FederationEndpoints
         }
 
         var result = await http.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
-        return Results.Redirect(LocalUrl.OrRoot(result.Properties?.RedirectUri));
+        return LocalUrl.Redirect(http, result.Properties?.RedirectUri);
     }
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Return from ID-porten's logout refused: error {Error}, {Reason}")]
@@ -159,14 +167,4 @@ public static partial class FederationEndpoints
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "ID-porten login of a person not registered here (auto-provisioning off)")]
     private static partial void LogNotRegistered(ILogger logger);
-}
-
-/// <summary>Open-redirect guard: only paths on this site are followed after login.</summary>
-public static class LocalUrl
-{
-    public static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
-        && !url.Contains('\r', StringComparison.Ordinal) && !url.Contains('\n', StringComparison.Ordinal);
-
-    public static string OrRoot(string? url) => IsLocal(url) ? url! : "/";
 }

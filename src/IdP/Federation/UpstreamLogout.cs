@@ -21,6 +21,7 @@ public static class UpstreamLogout
             [OpenIddictClientAspNetCoreConstants.Properties.IdentityTokenHint] = upstreamIdToken,
         })
         {
-            RedirectUri = returnUrl,
+            // Checked here as well as on the way back (LocalUrl.Redirect): the one rule at both ends.
+            RedirectUri = Hosting.LocalUrl.OrRoot(returnUrl),
         });
 }

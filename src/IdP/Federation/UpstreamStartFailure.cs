@@ -66,7 +66,7 @@ public static partial class UpstreamStartFailure
         {
             LogLogoutNotStarted(logger, error, reason);
             var properties = context.Transaction.GetProperty<AuthenticationProperties>(typeof(AuthenticationProperties).FullName!);
-            http.Response.Redirect(LocalUrl.OrRoot(properties?.RedirectUri));
+            http.Response.Redirect(LocalUrl.ToLocation(properties?.RedirectUri, http.Request.PathBase));
         }
 
         context.HandleRequest();

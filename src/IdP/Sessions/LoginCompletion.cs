@@ -10,9 +10,9 @@ namespace Educloud.Idp.Sessions;
 /// </summary>
 public sealed class LoginCompletion(TotpService totp, TimeProvider time)
 {
-    public async Task<IResult> CompleteAsync(HttpContext http, IdpUser user, UpstreamLogin upstream, string returnUrl, string purpose)
+    public async Task<IResult> CompleteAsync(HttpContext http, IdpUser user, UpstreamLogin upstream, string returnUrl, string purpose, string? clientId = null)
     {
-        await new PendingLogin(user.Id, purpose, upstream, returnUrl).SignInAsync(http, time);
+        await new PendingLogin(user.Id, purpose, upstream, returnUrl, clientId).SignInAsync(http, time);
         if (purpose == LoginPurpose.Enroll || !await totp.HasActiveAsync(user.Id, http.RequestAborted))
         {
             return Results.Redirect("/account/enroll");

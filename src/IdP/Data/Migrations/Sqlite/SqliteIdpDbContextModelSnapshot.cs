@@ -238,6 +238,29 @@ namespace Educloud.Idp.Data.Migrations.Sqlite
                     b.ToTable("EnrollmentCodes", (string)null);
                 });
 
+            modelBuilder.Entity("Educloud.Idp.Sessions.PendingLoginNonce", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("PendingLogins", (string)null);
+                });
+
             modelBuilder.Entity("Educloud.Idp.Totp.TotpFactor", b =>
                 {
                     b.Property<Guid>("Id")
@@ -643,6 +666,15 @@ namespace Educloud.Idp.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Educloud.Idp.LocalAccounts.EnrollmentCode", b =>
+                {
+                    b.HasOne("Educloud.Idp.Data.IdpUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Educloud.Idp.Sessions.PendingLoginNonce", b =>
                 {
                     b.HasOne("Educloud.Idp.Data.IdpUser", null)
                         .WithMany()

@@ -19,13 +19,14 @@ public sealed class CodeModel(TotpService totp, SessionService sessions) : PageM
     public async Task<IActionResult> OnGetAsync()
     {
         var pending = await PendingLogin.ReadAsync(HttpContext);
-        return pending is { Purpose: LoginPurpose.Login } ? Page() : Redirect("/account/login");
+        return pending is { Purpose: LoginPurpose.Login } && await pending.IsLiveAsync(HttpContext) ? Page() : Redirect("/account/login");
     }
 
     public async Task<IActionResult> OnPostAsync(string? code)
     {
+        // Spent before the code is checked: a copy of the cookie, used before or after, is refused.
         var pending = await PendingLogin.ReadAsync(HttpContext);
-        if (pending is not { Purpose: LoginPurpose.Login })
+        if (pending is not { Purpose: LoginPurpose.Login } || !await pending.TrySpendAsync(HttpContext))
         {
             return Redirect("/account/login");
         }
@@ -33,6 +34,7 @@ public sealed class CodeModel(TotpService totp, SessionService sessions) : PageM
         var result = await totp.VerifyAsync(pending.UserId, code ?? "", HttpContext, pending.ClientId);
         if (result != TotpResult.Accepted)
         {
+            await pending.RestoreAsync(HttpContext);
             // One message for every failure (wrong, reused, locked out); the log says which.
             Failed = true;
             Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -43,7 +45,10 @@ public sealed class CodeModel(TotpService totp, SessionService sessions) : PageM
     }
 }
 
-/// <summary>Both factors proven: the session starts (amr otp + mfa) and the person goes on to the app.</summary>
+/// <summary>
+/// Both factors proven and the pending login spent (<see cref="PendingLogin.TrySpendAsync"/>): the
+/// session starts (amr otp + mfa) and the person goes on to the app.
+/// </summary>
 internal static class LoginFinish
 {
     public static async Task<IActionResult> CompleteAsync(HttpContext http, SessionService sessions, PendingLogin pending)
@@ -60,6 +65,6 @@ internal static class LoginFinish
         string[] amr = pending.IsPasswordLogin() ? ["pwd", "otp", "mfa"] : ["otp", "mfa"];
         await sessions.SignInAsync(http, user, pending.Upstream, amr, pending.Upstream.Acr);
         http.RequestServices.GetRequiredService<Hosting.IdpMetrics>().LoginCompleted(pending.IsPasswordLogin());
-        return new RedirectResult(Federation.LocalUrl.OrRoot(pending.ReturnUrl));
+        return Hosting.LocalUrl.RedirectResult(http, pending.ReturnUrl);
     }
 }

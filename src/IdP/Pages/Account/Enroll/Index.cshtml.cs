@@ -38,7 +38,7 @@ public sealed class EnrollModel(TotpService totp, SessionService sessions, QrCod
     public async Task<IActionResult> OnGetAsync()
     {
         var pending = await AllowedAsync();
-        if (pending is null)
+        if (pending is null || !await pending.IsLiveAsync(HttpContext))
         {
             return Redirect("/account/new-code");
         }
@@ -50,8 +50,9 @@ public sealed class EnrollModel(TotpService totp, SessionService sessions, QrCod
 
     public async Task<IActionResult> OnPostAsync(Guid factorId, string? code)
     {
+        // Spent before the authenticator is confirmed: a copy of the cookie confirms nothing else.
         var pending = await AllowedAsync();
-        if (pending is null)
+        if (pending is null || !await pending.TrySpendAsync(HttpContext))
         {
             return Redirect("/account/new-code");
         }
@@ -61,6 +62,8 @@ public sealed class EnrollModel(TotpService totp, SessionService sessions, QrCod
         {
             return await Code.LoginFinish.CompleteAsync(HttpContext, sessions, pending);
         }
+
+        await pending.RestoreAsync(HttpContext);
 
         var enrollment = await totp.FindPendingAsync(pending.UserId, factorId, HttpContext.RequestAborted)
             ?? await totp.BeginEnrollmentAsync(pending.UserId, HttpContext.RequestAborted);

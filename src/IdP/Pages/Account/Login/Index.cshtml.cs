@@ -1,5 +1,6 @@
 using Educloud.Idp.Data;
 using Educloud.Idp.Federation;
+using Educloud.Idp.Hosting;
 using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
@@ -25,15 +26,26 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
 
     public bool PasswordFailed { get; private set; }
 
+    /// <summary>The research app of the login, as /connect/authorize vouched for it (<see cref="LoginApp"/>): opaque, passed on as it came.</summary>
+    [BindProperty(Name = LoginApp.Parameter, SupportsGet = true)]
+    public string? App { get; set; }
+
     public void OnGet(string? returnUrl, bool fresh = false)
     {
-        ReturnUrl = LocalUrl.OrRoot(returnUrl);
+        ReturnUrl = LocalUrl.OrRoot(returnUrl, Request.PathBase);
         Fresh = fresh;
     }
 
-    public IActionResult OnPost(string? returnUrl, bool fresh = false) =>
-        Challenge(FederationEndpoints.ChallengeProperties(LocalUrl.OrRoot(returnUrl), fresh, idporten.Value),
+    public IActionResult OnPost(string? returnUrl, bool fresh = false)
+    {
+        var checkedReturnUrl = LocalUrl.OrRoot(returnUrl, Request.PathBase);
+        return Challenge(FederationEndpoints.ChallengeProperties(checkedReturnUrl, fresh, idporten.Value, AppClientId(checkedReturnUrl)),
             OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>The app's client id if the token came from /connect/authorize for this very way back; else none.</summary>
+    private string? AppClientId(string checkedReturnUrl) =>
+        HttpContext.RequestServices.GetRequiredService<LoginApp>().ClientIdFor(App, checkedReturnUrl);
 
     /// <summary>
     /// People without ID-porten: a correct password is only the first factor. It leads to the code
@@ -43,7 +55,7 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
         string? returnUrl, string? username, string? password,
         [FromServices] UserManager<IdpUser> users, [FromServices] TotpService totp, [FromServices] AuditLog audit, [FromServices] TimeProvider time)
     {
-        ReturnUrl = LocalUrl.OrRoot(returnUrl);
+        ReturnUrl = LocalUrl.OrRoot(returnUrl, Request.PathBase);
         var user = string.IsNullOrWhiteSpace(username) || username.Length > 64 || string.IsNullOrEmpty(password) || password.Length > 256
             ? null
             : await users.FindByNameAsync(username.Trim());
@@ -78,7 +90,7 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
         }
 
         await users.ResetAccessFailedCountAsync(user);
-        await new PendingLogin(user.Id, LoginPurpose.Login, LocalAccountExtensions.PasswordLogin, ReturnUrl).SignInAsync(HttpContext, time);
+        await new PendingLogin(user.Id, LoginPurpose.Login, LocalAccountExtensions.PasswordLogin, ReturnUrl, AppClientId(ReturnUrl)).SignInAsync(HttpContext, time);
         return Redirect("/account/code");
     }
 
