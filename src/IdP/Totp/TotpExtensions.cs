@@ -22,10 +22,15 @@ public static class TotpExtensions
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             // Per client IP: one address spraying codes at many accounts is stopped here; the
-            // per-account lockout stops many addresses guessing at one account.
-            options.AddPolicy(CodeSubmissionPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            // per-account lockout stops many addresses guessing at one account. Only submissions
+            // (POST) count: page views guess nothing, and behind a campus NAT every person's views
+            // would use up everyone's budget. The address is the one the trusted proxy reports
+            // (ForwardedHeaders:TrustedProxies); the counts are in memory, per replica.
+            options.AddPolicy(CodeSubmissionPolicy, http => HttpMethods.IsPost(http.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(
+                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter("view"));
         });
         return builder;
     }
