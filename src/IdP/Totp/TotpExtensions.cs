@@ -67,9 +67,19 @@ internal sealed class TotpOptionsValidator : IValidateOptions<TotpOptions>
             errors.Add("Totp:MaxFailedAttempts must be between 1 and 100 (NIST 800-63B).");
         }
 
-        if (options.LockoutDuration <= TimeSpan.Zero)
+        if (options.MaxConsecutiveFailures is < 1 or > 100 || options.MaxConsecutiveFailures < options.MaxFailedAttempts)
         {
-            errors.Add("Totp:LockoutDuration must be more than 0.");
+            errors.Add("Totp:MaxConsecutiveFailures must be between Totp:MaxFailedAttempts and 100 (NIST 800-63B).");
+        }
+
+        if (options.LockoutDuration <= TimeSpan.Zero || options.LockoutDuration > TimeSpan.FromDays(1))
+        {
+            errors.Add("Totp:LockoutDuration must be more than 0 and at most 1.00:00:00.");
+        }
+
+        if (options.MaxLockoutDuration < options.LockoutDuration || options.MaxLockoutDuration > TimeSpan.FromDays(30))
+        {
+            errors.Add("Totp:MaxLockoutDuration must be at least Totp:LockoutDuration and at most 30.00:00:00.");
         }
 
         if (options.PendingEnrollmentLifetime <= TimeSpan.Zero || options.PendingEnrollmentLifetime > TimeSpan.FromHours(1))
