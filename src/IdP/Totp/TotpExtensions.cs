@@ -28,7 +28,7 @@ public static class TotpExtensions
             // (ForwardedHeaders:TrustedProxies); the counts are in memory, per replica.
             options.AddPolicy(CodeSubmissionPolicy, http => HttpMethods.IsPost(http.Request.Method)
                 ? RateLimitPartition.GetFixedWindowLimiter(
-                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    Hosting.ClientAddress.Key(http.Connection.RemoteIpAddress),
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
                 : RateLimitPartition.GetNoLimiter("view"));
         });
