@@ -44,7 +44,7 @@ public sealed class IdpProcess : IAsyncDisposable
 
     /// <summary>
     /// The same server over plain HTTP, used the way a TLS-terminating proxy would: requests carry
-    /// Host = <see cref="Origin"/>'s authority and X-Forwarded-Proto: https (trusted from loopback).
+    /// Host = <see cref="Origin"/>'s authority and X-Forwarded-Proto: https (loopback is configured as a trusted proxy).
     /// </summary>
     public Uri PlainOrigin { get; }
 
@@ -142,6 +142,9 @@ public sealed class IdpProcess : IAsyncDisposable
             ["IdPorten__Issuer"] = origin.AbsoluteUri + "idporten-sim",
             // Every benchmark login comes from 127.0.0.1: the per-IP limit on one-time codes would stop them.
             ["Totp__SubmissionsPerIpPerMinute"] = "100000",
+            // The load generator stands in for the TLS-terminating proxy on this host (X-Forwarded-Proto).
+            ["ForwardedHeaders__TrustedProxies__0"] = "127.0.0.1",
+            ["ForwardedHeaders__TrustedProxies__1"] = "::1",
             // Indexes far from appsettings.Development.json's own clients: configuration lists merge by index.
             ["Clients__90__ClientId"] = AppClientId,
             ["Clients__90__DisplayName"] = "Benchmark app",

@@ -26,6 +26,10 @@ public static class LocalAccountExtensions
         builder.Services.AddSingleton<IValidateOptions<LocalAccountOptions>, LocalAccountOptionsValidator>();
         builder.Services.AddOptions<LocalAccountOptions>().BindConfiguration(LocalAccountOptions.Section).ValidateOnStart();
         builder.Services.AddScoped<EnrollmentCodes>();
+        builder.Services.AddScoped<PasswordCheck>();
+        builder.Services.AddSingleton<PasswordThrottle>();
+        // Added to Identity's own validators (length, unique characters): UserManager runs them all.
+        builder.Services.AddScoped<Microsoft.AspNetCore.Identity.IPasswordValidator<Data.IdpUser>, CommonPasswordValidator>();
 
         // The same budget per IP as one-time codes (Totp:SubmissionsPerIpPerMinute), in its own partition.
         var perMinute = builder.Configuration.GetSection(TotpOptions.Section).Get<TotpOptions>()?.SubmissionsPerIpPerMinute
@@ -33,7 +37,7 @@ public static class LocalAccountExtensions
         builder.Services.Configure<RateLimiterOptions>(options => options.AddPolicy(PasswordSubmissionPolicy, http =>
             HttpMethods.IsPost(http.Request.Method)
                 ? RateLimitPartition.GetFixedWindowLimiter(
-                    "pwd:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                    "pwd:" + Hosting.ClientAddress.Key(http.Connection.RemoteIpAddress),
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
                 : RateLimitPartition.GetNoLimiter("get")));
         return builder;

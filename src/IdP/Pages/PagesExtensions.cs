@@ -1,4 +1,5 @@
 using Educloud.Idp.Hosting;
+using Educloud.Idp.Settings;
 using Microsoft.AspNetCore.HttpOverrides;
 
 namespace Educloud.Idp.Pages;
@@ -21,9 +22,34 @@ public static class PagesExtensions
             options.Cookie.Name = development ? "educloud-af" : "__Host-educloud-af";
             options.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
         });
+        // Forwarded headers only from the proxies in ForwardedHeaders:TrustedProxies (docs/decisions.md,
+        // "Hardening (issue 8): limits"). The framework's loopback defaults are cleared: a process on
+        // the same host is not a proxy unless listed.
+        var proxies = builder.GetValidated(ForwardedHeadersSettings.Section, new ForwardedHeadersSettingsValidator()).Parse();
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var address in proxies.Addresses)
+            {
+                options.KnownProxies.Add(address);
+            }
+
+            foreach (var network in proxies.Networks)
+            {
+                options.KnownIPNetworks.Add(network);
+            }
+
+            // With both lists empty the middleware would believe every sender, so no trusted proxy
+            // means no forwarded header is read at all.
+            options.ForwardedHeaders = proxies.Addresses.Count + proxies.Networks.Count == 0
+                ? ForwardedHeaders.None
+                : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+
+            // No hop limit: walk X-Forwarded-For from the right while the sender is a trusted proxy;
+            // the first untrusted address is the client (what the limits are keyed on). Entries left
+            // of it were written by the client and are never believed.
+            options.ForwardLimit = null;
         });
         return builder;
     }

@@ -22,10 +22,15 @@ public static class TotpExtensions
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             // Per client IP: one address spraying codes at many accounts is stopped here; the
-            // per-account lockout stops many addresses guessing at one account.
-            options.AddPolicy(CodeSubmissionPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            // per-account lockout stops many addresses guessing at one account. Only submissions
+            // (POST) count: page views guess nothing, and behind a campus NAT every person's views
+            // would use up everyone's budget. The address is the one the trusted proxy reports
+            // (ForwardedHeaders:TrustedProxies); the counts are in memory, per replica.
+            options.AddPolicy(CodeSubmissionPolicy, http => HttpMethods.IsPost(http.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(
+                    Hosting.ClientAddress.Key(http.Connection.RemoteIpAddress),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter("view"));
         });
         return builder;
     }
@@ -62,9 +67,19 @@ internal sealed class TotpOptionsValidator : IValidateOptions<TotpOptions>
             errors.Add("Totp:MaxFailedAttempts must be between 1 and 100 (NIST 800-63B).");
         }
 
-        if (options.LockoutDuration <= TimeSpan.Zero)
+        if (options.MaxConsecutiveFailures is < 1 or > 100 || options.MaxConsecutiveFailures < options.MaxFailedAttempts)
         {
-            errors.Add("Totp:LockoutDuration must be more than 0.");
+            errors.Add("Totp:MaxConsecutiveFailures must be between Totp:MaxFailedAttempts and 100 (NIST 800-63B).");
+        }
+
+        if (options.LockoutDuration <= TimeSpan.Zero || options.LockoutDuration > TimeSpan.FromDays(1))
+        {
+            errors.Add("Totp:LockoutDuration must be more than 0 and at most 1.00:00:00.");
+        }
+
+        if (options.MaxLockoutDuration < options.LockoutDuration || options.MaxLockoutDuration > TimeSpan.FromDays(30))
+        {
+            errors.Add("Totp:MaxLockoutDuration must be at least Totp:LockoutDuration and at most 30.00:00:00.");
         }
 
         if (options.PendingEnrollmentLifetime <= TimeSpan.Zero || options.PendingEnrollmentLifetime > TimeSpan.FromHours(1))

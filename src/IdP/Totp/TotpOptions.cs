@@ -19,11 +19,20 @@ public sealed class TotpOptions
     /// </summary>
     public int AllowedDriftSteps { get; set; } = 1;
 
-    /// <summary>Consecutive wrong codes that lock the account (NIST 800-63B: never more than 100).</summary>
+    /// <summary>Wrong codes in a row that lock the account for a while (each round of this many locks again).</summary>
     public int MaxFailedAttempts { get; set; } = 5;
 
-    /// <summary>How long a lockout lasts. A correct code during it still fails.</summary>
+    /// <summary>How long the first lockout lasts; each further one doubles it. A correct code during it still fails.</summary>
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The longest a single lockout lasts, however many came before.</summary>
+    public TimeSpan MaxLockoutDuration { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Consecutive wrong codes (across lockouts) after which codes stop working until support
+    /// unlocks or the person sets up a new authenticator (NIST 800-63B 5.2.2: at most 100).
+    /// </summary>
+    public int MaxConsecutiveFailures { get; set; } = 100;
 
     /// <summary>How long a new, unconfirmed authenticator can be confirmed before it is thrown away.</summary>
     public TimeSpan PendingEnrollmentLifetime { get; set; } = TimeSpan.FromMinutes(10);

@@ -78,13 +78,11 @@ public sealed partial class TotpService(
 
     private async Task<TotpResult> ConfirmEnrollmentCoreAsync(string userId, Guid factorId, string code, HttpContext http, string? clientId)
     {
+        // No lockout here, and wrong codes are not counted: the new secret was just shown to whoever
+        // is on this page, who got here with a fresh ID-porten login or support's enrollment code,
+        // so a guess gains nothing. That is what lets a fresh enrollment end a lockout, also the
+        // stop after MaxConsecutiveFailures (the per-IP limit still applies to the page).
         var now = time.GetUtcNow();
-        if (await LockedOutAsync(userId, now, http.RequestAborted))
-        {
-            LogRefused(logger, userId, TotpResult.LockedOut);
-            return TotpResult.LockedOut;
-        }
-
         var pending = await db.TotpFactors.AsNoTracking().SingleOrDefaultAsync(
             f => f.Id == factorId && f.UserId == userId && f.State == TotpFactorState.Pending && f.ExpiresAt > now, http.RequestAborted);
         if (pending is null)
@@ -96,7 +94,9 @@ public sealed partial class TotpService(
         var step = Match(Secret(pending), code, now);
         if (step is null)
         {
-            return await FailAsync(userId, now, http, clientId);
+            await audit.WriteAsync(AuditEventTypes.TotpWrongCode, userId, http, clientId);
+            LogRefused(logger, userId, TotpResult.WrongCode);
+            return TotpResult.WrongCode;
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(http.RequestAborted);
@@ -127,74 +127,113 @@ public sealed partial class TotpService(
     private async Task<TotpResult> VerifyCoreAsync(string userId, string code, HttpContext http, string? clientId)
     {
         var now = time.GetUtcNow();
-
-        // The factor and the person's lockout state in one read (a login's hot path).
-        var found = await db.TotpFactors.AsNoTracking()
-            .Where(f => f.UserId == userId && f.State == TotpFactorState.Active)
-            .Join(db.Users, f => f.UserId, u => u.Id, (f, u) => new { Factor = f, u.TotpLockedUntil, u.TotpFailedAttempts })
-            .SingleOrDefaultAsync(http.RequestAborted);
-        if (found is null)
+        var factor = await db.TotpFactors.AsNoTracking()
+            .SingleOrDefaultAsync(f => f.UserId == userId && f.State == TotpFactorState.Active, http.RequestAborted);
+        if (factor is null)
         {
             LogRefused(logger, userId, TotpResult.NoAuthenticator);
             return TotpResult.NoAuthenticator;
         }
 
-        // During a lockout even the right code fails (checked before the code is looked at).
-        if (found.TotpLockedUntil > now)
+        // The attempt is counted before the code is looked at, so racing guesses cannot all be
+        // compared while the lockout is still being written: at most MaxFailedAttempts comparisons
+        // per lockout period, whatever the concurrency. During a lockout, or after the stop, even
+        // the right code fails (never compared).
+        if (!await ReserveAttemptAsync(userId, now, http.RequestAborted))
         {
             LogRefused(logger, userId, TotpResult.LockedOut);
             return TotpResult.LockedOut;
         }
 
-        var step = Match(Secret(found.Factor), code, now);
+        var step = Match(Secret(factor), code, now);
         if (step is null)
         {
-            return await FailAsync(userId, now, http, clientId);
+            return await FailedAsync(userId, now, http, clientId);
         }
 
         // The single point where a code is spent: only one request can move the step forward.
         var accepted = await db.TotpFactors
-            .Where(f => f.Id == found.Factor.Id && f.State == TotpFactorState.Active && f.LastAcceptedStep < step.Value)
+            .Where(f => f.Id == factor.Id && f.State == TotpFactorState.Active && f.LastAcceptedStep < step.Value)
             .ExecuteUpdateAsync(f => f
                 .SetProperty(x => x.LastAcceptedStep, step.Value)
                 .SetProperty(x => x.LastUsedAt, now), http.RequestAborted);
         if (accepted != 1)
         {
+            // A replayed code stays counted as a failed attempt.
             await audit.WriteAsync(AuditEventTypes.TotpReuseAttempted, userId, http, clientId);
             LogRefused(logger, userId, TotpResult.Reused);
             return TotpResult.Reused;
         }
 
-        // Most logins follow no failure: skip the UPDATE then. A wrong code racing this one may
-        // stay counted; it was typed either way.
-        if (found.TotpFailedAttempts != 0 || found.TotpLockedUntil is not null)
-        {
-            await ResetFailuresAsync(userId, http.RequestAborted);
-        }
-
+        await ResetFailuresAsync(userId, http.RequestAborted);
         return TotpResult.Accepted;
     }
 
     private long? Match(byte[] secret, string code, DateTimeOffset now) =>
         TotpCode.MatchingStep(secret, code.Trim().Replace(" ", "", StringComparison.Ordinal), now, Settings.PeriodSeconds, Settings.Digits, Settings.AllowedDriftSteps);
 
-    private async Task<bool> LockedOutAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await db.Users.AnyAsync(u => u.Id == userId && u.TotpLockedUntil != null && u.TotpLockedUntil > now, cancellationToken);
-
-    private async Task<TotpResult> FailAsync(string userId, DateTimeOffset now, HttpContext http, string? clientId)
+    /// <summary>
+    /// Counts one attempt, in one conditional UPDATE, only while the person is not locked out and
+    /// below <see cref="TotpOptions.MaxConsecutiveFailures"/>. The attempt that fills a round of
+    /// <see cref="TotpOptions.MaxFailedAttempts"/> sets the lockout itself (before its code is
+    /// compared; a right code then lifts it), so no other request gets in between. The count is
+    /// never restarted by a lockout: only a right code, support's unlock or a new authenticator
+    /// reset it (NIST 800-63B 5.2.2: at most 100 consecutive failed attempts).
+    /// </summary>
+    private async Task<bool> ReserveAttemptAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // Count and lock in one statement, so racing wrong guesses cannot slip past the limit.
-        var max = Settings.MaxFailedAttempts;
-        var until = now + Settings.LockoutDuration;
-        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(u => u
-            .SetProperty(x => x.TotpFailedAttempts, x => x.TotpFailedAttempts + 1)
-            .SetProperty(x => x.TotpLockedUntil, x => x.TotpFailedAttempts + 1 >= max ? until : x.TotpLockedUntil), http.RequestAborted);
-        var lockedNow = await db.Users.AsNoTracking().Where(u => u.Id == userId)
-            .Select(u => u.TotpFailedAttempts >= max).SingleAsync(http.RequestAborted);
-        if (lockedNow)
+        var perRound = Settings.MaxFailedAttempts;
+        var stop = Settings.MaxConsecutiveFailures;
+        var until = LockoutEnds(now);
+        var reserved = await db.Users
+            .Where(u => u.Id == userId && (u.TotpLockedUntil == null || u.TotpLockedUntil <= now) && u.TotpFailedAttempts < stop)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(x => x.TotpFailedAttempts, x => x.TotpFailedAttempts + 1)
+                // The k-th lockout lasts until[k - 1]: the duration doubles per lockout (a fixed
+                // shape, so the statement is compiled once; its values are parameters).
+                .SetProperty(x => x.TotpLockedUntil, x =>
+                    (x.TotpFailedAttempts + 1) % perRound != 0 ? x.TotpLockedUntil
+                    : (x.TotpFailedAttempts + 1) / perRound == 1 ? until[0]
+                    : (x.TotpFailedAttempts + 1) / perRound == 2 ? until[1]
+                    : (x.TotpFailedAttempts + 1) / perRound == 3 ? until[2]
+                    : (x.TotpFailedAttempts + 1) / perRound == 4 ? until[3]
+                    : (x.TotpFailedAttempts + 1) / perRound == 5 ? until[4]
+                    : (x.TotpFailedAttempts + 1) / perRound == 6 ? until[5]
+                    : (x.TotpFailedAttempts + 1) / perRound == 7 ? until[6]
+                    : (x.TotpFailedAttempts + 1) / perRound == 8 ? until[7]
+                    : until[8]), cancellationToken);
+        return reserved == 1;
+    }
+
+    /// <summary>When the k-th lockout (index k - 1) starting now ends: LockoutDuration doubled per lockout, at most MaxLockoutDuration.</summary>
+    internal DateTimeOffset?[] LockoutEnds(DateTimeOffset now) =>
+        [.. Enumerable.Range(0, LockoutSteps).Select(k => (DateTimeOffset?)(now + LockoutLength(k + 1)))];
+
+    /// <summary>How long the n-th lockout (1-based) lasts.</summary>
+    internal TimeSpan LockoutLength(int lockout)
+    {
+        var doubled = Settings.LockoutDuration * Math.Pow(2, Math.Clamp(lockout, 1, LockoutSteps) - 1);
+        return doubled < Settings.MaxLockoutDuration ? doubled : Settings.MaxLockoutDuration;
+    }
+
+    /// <summary>Lockouts whose length differs (8 doublings); later ones are as long as the last.</summary>
+    internal const int LockoutSteps = 9;
+
+    private async Task<TotpResult> FailedAsync(string userId, DateTimeOffset now, HttpContext http, string? clientId)
+    {
+        // Not a login's hot path: read back what this attempt (or one racing it) left.
+        var state = await db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new { u.TotpFailedAttempts, u.TotpLockedUntil }).SingleAsync(http.RequestAborted);
+        if (state.TotpFailedAttempts >= Settings.MaxConsecutiveFailures)
         {
-            await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(u => u.SetProperty(x => x.TotpFailedAttempts, 0), http.RequestAborted);
-            await audit.WriteAsync(AuditEventTypes.TotpLockedOut, userId, http, clientId);
+            await audit.WriteAsync(AuditEventTypes.TotpLockedOut, userId, http, clientId, reason: "stopped: support must unlock, or a new authenticator be set up");
+            LogStopped(logger, userId, state.TotpFailedAttempts);
+            return TotpResult.LockedOut;
+        }
+
+        if (state.TotpLockedUntil > now)
+        {
+            await audit.WriteAsync(AuditEventTypes.TotpLockedOut, userId, http, clientId, reason: $"until {state.TotpLockedUntil:O}");
             LogRefused(logger, userId, TotpResult.LockedOut);
             return TotpResult.LockedOut;
         }
@@ -218,4 +257,7 @@ public sealed partial class TotpService(
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "One-time code refused for user {UserId}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string userId, TotpResult reason);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "One-time codes stopped for user {UserId} after {Failures} consecutive wrong codes: support must unlock, or a new authenticator be set up")]
+    private static partial void LogStopped(ILogger logger, string userId, int failures);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Educloud.IdPortenSimulator;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -157,6 +158,8 @@ public sealed class IdpHost : WebApplicationFactory<Program>
                 services.AddSingleton(time);
             }
 
+            services.AddSingleton<IStartupFilter, TestPeerAddress>();
+
             // OpenIddict's client calls ID-porten (here: the simulator in this same host) with its
             // own named HttpClients; send those calls into the TestServer instead of the network.
             services.AddSingleton<IPostConfigureOptions<HttpClientFactoryOptions>>(
@@ -179,6 +182,30 @@ public sealed class IdpHost : WebApplicationFactory<Program>
                 // Best effort: the temp folder is cleaned by the OS otherwise.
             }
         }
+    }
+
+    /// <summary>
+    /// TestServer has no peer address; a test names one with this header (the TCP peer a real
+    /// server would see), before any of the IdP's middleware runs. Without it the peer stays unknown.
+    /// </summary>
+    public const string PeerHeader = "X-Test-Peer-Address";
+
+    private sealed class TestPeerAddress : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((http, nextMiddleware) =>
+            {
+                if (http.Request.Headers.TryGetValue(PeerHeader, out var peer) && System.Net.IPAddress.TryParse(peer, out var address))
+                {
+                    http.Connection.RemoteIpAddress = address;
+                    http.Request.Headers.Remove(PeerHeader);
+                }
+
+                return nextMiddleware(http);
+            });
+            next(app);
+        };
     }
 
     private sealed class RouteOpenIddictClientToTestServer(Func<HttpMessageHandler> server, ConcurrentQueue<string> sent, IdpHost host) : IPostConfigureOptions<HttpClientFactoryOptions>

@@ -22,6 +22,9 @@ public sealed class TestBrowser
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>Headers sent with every request (e.g. <see cref="IdpHost.PeerHeader"/>: the address this browser connects from).</summary>
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The redirect that left the known hosts (e.g. to a client's redirect_uri), if any.</summary>
     public Uri? LeftTo { get; private set; }
 
@@ -81,6 +84,12 @@ public sealed class TestBrowser
             if (!hosts.TryGetValue(uri.Host, out var invoker))
             {
                 throw new InvalidOperationException($"The browser knows no host for {uri}");
+            }
+
+            foreach (var (name, value) in Headers)
+            {
+                request.Headers.Remove(name);
+                request.Headers.TryAddWithoutValidation(name, value);
             }
 
             var cookieHeader = Cookies.GetCookieHeader(uri);

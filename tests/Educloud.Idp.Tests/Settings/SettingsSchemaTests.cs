@@ -19,6 +19,7 @@ public sealed class SettingsSchemaTests
         (TokenOptions.Section, typeof(TokenOptions)),
         (Educloud.Idp.Totp.TotpOptions.Section, typeof(Educloud.Idp.Totp.TotpOptions)),
         (Educloud.Idp.LocalAccounts.LocalAccountOptions.Section, typeof(Educloud.Idp.LocalAccounts.LocalAccountOptions)),
+        (ForwardedHeadersSettings.Section, typeof(ForwardedHeadersSettings)),
     ];
 
     public static TheoryData<string> SectionNames() => [.. Sections.Select(s => s.Section)];

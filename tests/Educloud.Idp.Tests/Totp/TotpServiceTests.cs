@@ -39,8 +39,118 @@ public sealed class TotpServiceTests : IDisposable
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => VerifyAsync(user, code))));
 
         results.Count(r => r == TotpResult.Accepted).Should().Be(1);
-        results.Count(r => r == TotpResult.Reused).Should().Be(19);
+        // The others are refused as replays, or (their attempts counted first) by the lockout.
+        results.Count(r => r is TotpResult.Reused or TotpResult.LockedOut).Should().Be(19);
     }
+
+    [Fact]
+    public async Task TwoHundredParallelWrongGuesses_AreComparedAtMostMaxFailedAttemptsTimes()
+    {
+        var (user, secret) = await EnrolledUserAsync();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => VerifyAsync(user, Wrong(secret)))));
+
+        // Every code that was compared leaves one audit row (wrong code, or locked out after its
+        // own comparison); a refusal before the comparison leaves none.
+        (await ComparedWrongAsync(user)).Should().BeLessThanOrEqualTo(5);
+        results.Count(r => r == TotpResult.LockedOut).Should().BeGreaterThanOrEqualTo(195);
+        (await FailuresAsync(user)).Should().Be(5);
+    }
+
+    [Fact]
+    public async Task TwoHundredParallelRightCodes_OneIsAccepted_AndFewAreCompared()
+    {
+        var (user, secret) = await EnrolledUserAsync();
+        var code = TotpCode.Compute(secret, time.GetUtcNow());
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => VerifyAsync(user, code))));
+
+        results.Count(r => r == TotpResult.Accepted).Should().Be(1);
+        // At most a round before the accepted code reset the count and a round after it.
+        (await AuditCountAsync(user, AuditEventTypes.TotpReuseAttempted)).Should().BeLessThanOrEqualTo(2 * 5 - 1);
+    }
+
+    [Fact]
+    public async Task WrongCodes_KeepCountingAcrossLockouts_AndEachLockoutIsLonger()
+    {
+        var (user, secret) = await EnrolledUserAsync();
+        await WrongCodesAsync(user, secret, 4, TotpResult.WrongCode);
+        await WrongCodesAsync(user, secret, 1, TotpResult.LockedOut);
+        time.Advance(TimeSpan.FromMinutes(15));
+
+        // The first lockout is over, but the count is not restarted: five more lock again, for 30 minutes.
+        await WrongCodesAsync(user, secret, 4, TotpResult.WrongCode);
+        await WrongCodesAsync(user, secret, 1, TotpResult.LockedOut);
+        (await FailuresAsync(user)).Should().Be(10);
+        time.Advance(TimeSpan.FromMinutes(15));
+        (await VerifyAsync(user, TotpCode.Compute(secret, time.GetUtcNow()))).Should().Be(TotpResult.LockedOut, "the second lockout lasts 30 minutes");
+        time.Advance(TimeSpan.FromMinutes(15));
+        (await VerifyAsync(user, TotpCode.Compute(secret, time.GetUtcNow()))).Should().Be(TotpResult.Accepted);
+        (await FailuresAsync(user)).Should().Be(0, "a right code resets the count");
+    }
+
+    [Fact]
+    public async Task LockoutLength_DoublesPerLockout_UpToTheMaximum()
+    {
+        await using var scope = idp.Services.CreateAsyncScope();
+        var totp = scope.ServiceProvider.GetRequiredService<TotpService>();
+
+        Enumerable.Range(1, 10).Select(totp.LockoutLength).Should().Equal(
+            [.. new[] { 15, 30, 60, 120, 240, 480, 960, 1440, 1440, 1440 }.Select(m => TimeSpan.FromMinutes(m))]);
+    }
+
+    [Fact]
+    public async Task HundredConsecutiveWrongCodes_StopTheRightCodeForGood_UntilANewAuthenticatorIsSetUp()
+    {
+        var (user, secret) = await EnrolledUserAsync();
+        for (var round = 0; round < 20; round++)
+        {
+            await WrongCodesAsync(user, secret, 4, TotpResult.WrongCode);
+            await WrongCodesAsync(user, secret, 1, TotpResult.LockedOut);
+            time.Advance(TimeSpan.FromDays(1));
+        }
+
+        (await FailuresAsync(user)).Should().Be(100);
+        time.Advance(TimeSpan.FromDays(30));
+        (await VerifyAsync(user, TotpCode.Compute(secret, time.GetUtcNow()))).Should().Be(TotpResult.LockedOut, "100 consecutive failures stop the account (NIST 800-63B 5.2.2)");
+        (await FailuresAsync(user)).Should().Be(100, "a refused attempt is not compared or counted");
+        (await AuditTypesAsync(user)).Should().Contain(AuditEventTypes.TotpLockedOut);
+
+        // A fresh ID-porten login (or support's enrollment code) leads to a new authenticator: that ends the stop.
+        await using var scope = idp.Services.CreateAsyncScope();
+        var pending = await scope.ServiceProvider.GetRequiredService<TotpService>().BeginEnrollmentAsync(user, CancellationToken.None);
+        (await ConfirmAsync(user, pending.FactorId, TotpCode.Compute(pending.Secret, time.GetUtcNow()))).Should().Be(TotpResult.Accepted);
+        (await FailuresAsync(user)).Should().Be(0);
+        time.Advance(TimeSpan.FromSeconds(30));
+        (await VerifyAsync(user, TotpCode.Compute(pending.Secret, time.GetUtcNow()))).Should().Be(TotpResult.Accepted);
+    }
+
+    [Fact]
+    public async Task StoppedAccount_UnlockedBySupport_AcceptsTheRightCodeAgain()
+    {
+        var (user, secret) = await EnrolledUserAsync();
+        await using (var scope = idp.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IdpDbContext>().Users.Where(u => u.Id == user)
+                .ExecuteUpdateAsync(u => u.SetProperty(x => x.TotpFailedAttempts, 99));
+        }
+
+        await WrongCodesAsync(user, secret, 1, TotpResult.LockedOut);
+        (await VerifyAsync(user, TotpCode.Compute(secret, time.GetUtcNow()))).Should().Be(TotpResult.LockedOut);
+
+        var admin = await AdminApi.LogInAsync(idp, "admin");
+        (await AdminApi.SendAsync(idp, admin.AccessToken, HttpMethod.Post, $"/api/admin/users/{user}/unlock", new { reason = "checked with the person" })).Status.Should().Be(204);
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        (await VerifyAsync(user, TotpCode.Compute(secret, time.GetUtcNow()))).Should().Be(TotpResult.Accepted);
+    }
+
+    [Theory]
+    [InlineData(101, 5)]
+    [InlineData(4, 5)]
+    public void MaxConsecutiveFailures_AboveHundredOrBelowARound_IsRefusedNamingTheKey(int stop, int perRound) =>
+        new TotpOptionsValidator().Validate(null, new TotpOptions { MaxConsecutiveFailures = stop, MaxFailedAttempts = perRound })
+            .FailureMessage.Should().Contain("Totp:MaxConsecutiveFailures");
 
     [Fact]
     public async Task WrongCodes_Lock_RightCodeDuringLockoutFails_AndWorksAfter()
@@ -107,7 +217,36 @@ public sealed class TotpServiceTests : IDisposable
         (await AuditTypesAsync(user)).Should().Contain(AuditEventTypes.TotpReplaced);
     }
 
-    private static string Wrong(byte[] secret) => "000000" == TotpCode.Compute(secret, DateTimeOffset.UtcNow) ? "111111" : "000000";
+    private async Task WrongCodesAsync(string user, byte[] secret, int count, TotpResult expected)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            (await VerifyAsync(user, Wrong(secret))).Should().Be(expected);
+        }
+    }
+
+    private async Task<int> FailuresAsync(string user)
+    {
+        await using var scope = idp.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IdpDbContext>().Users.Where(u => u.Id == user).Select(u => u.TotpFailedAttempts).SingleAsync();
+    }
+
+    private async Task<int> AuditCountAsync(string user, string type)
+    {
+        await using var scope = idp.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IdpDbContext>().AuditEvents.CountAsync(a => a.UserId == user && a.Type == type);
+    }
+
+    private async Task<int> ComparedWrongAsync(string user) =>
+        await AuditCountAsync(user, AuditEventTypes.TotpWrongCode) + await AuditCountAsync(user, AuditEventTypes.TotpLockedOut);
+
+    // A code that matches none of the steps accepted now (drift included).
+    private string Wrong(byte[] secret)
+    {
+        var now = time.GetUtcNow();
+        var accepted = new[] { -1, 0, 1 }.Select(d => TotpCode.Compute(secret, now.AddSeconds(30 * d))).ToHashSet();
+        return new[] { "000000", "111111", "222222", "333333" }.First(c => !accepted.Contains(c));
+    }
 
     private async Task<(string User, byte[] Secret)> EnrolledUserAsync()
     {

@@ -20,6 +20,7 @@ namespace Educloud.Idp.Pages.Account.EnrollWithCode;
 public sealed partial class EnrollWithCodeModel(
     UserManager<IdpUser> users,
     EnrollmentCodes codes,
+    PasswordThrottle throttle,
     AuditLog audit,
     TimeProvider time,
     ILogger<EnrollWithCodeModel> logger) : PageModel
@@ -92,6 +93,7 @@ public sealed partial class EnrollWithCodeModel(
 
         await users.SetLockoutEndDateAsync(user, null);
         await users.ResetAccessFailedCountAsync(user);
+        throttle.Forget(user.UserName!);
         await audit.WriteAsync(AuditEventTypes.EnrollmentCodeUsed, user.Id, HttpContext);
         await new PendingLogin(user.Id, LoginPurpose.Enroll, LocalAccountExtensions.PasswordLogin, "/").SignInAsync(HttpContext, time);
         return Redirect("/account/enroll");

@@ -6,7 +6,6 @@ using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
 using Educloud.Idp.Totp;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
@@ -47,40 +46,49 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
     private string? AppClientId(string checkedReturnUrl) =>
         HttpContext.RequestServices.GetRequiredService<LoginApp>().ClientIdFor(App, checkedReturnUrl);
 
+    /// <summary>How long this address must wait before trying this username again (HTTP 429).</summary>
+    public TimeSpan? Wait { get; private set; }
+
     /// <summary>
     /// People without ID-porten: a correct password is only the first factor. It leads to the code
-    /// page (never to a session, never to an enrollment); one message for every failure.
+    /// page (never to a session, never to an enrollment); one message for every failure. Wrong
+    /// passwords slow down the address that sends them (PasswordThrottle), never lock the account.
     /// </summary>
     public async Task<IActionResult> OnPostPasswordAsync(
         string? returnUrl, string? username, string? password,
-        [FromServices] UserManager<IdpUser> users, [FromServices] TotpService totp, [FromServices] AuditLog audit, [FromServices] TimeProvider time)
+        [FromServices] PasswordCheck check, [FromServices] PasswordThrottle throttle, [FromServices] TotpService totp,
+        [FromServices] AuditLog audit, [FromServices] TimeProvider time)
     {
         ReturnUrl = LocalUrl.OrRoot(returnUrl, Request.PathBase);
-        var user = string.IsNullOrWhiteSpace(username) || username.Length > 64 || string.IsNullOrEmpty(password) || password.Length > 256
-            ? null
-            : await users.FindByNameAsync(username.Trim());
-
-        // A person from ID-porten has no password; one from support has one once enrolled.
-        if (user is null || user.PidHash is not null || !await users.HasPasswordAsync(user))
+        if (string.IsNullOrWhiteSpace(username) || username.Length > 64 || string.IsNullOrEmpty(password) || password.Length > 256)
         {
-            LogPasswordFailed(logger, "unknown user");
+            LogPasswordFailed(logger, "incomplete form");
             return Failed();
         }
 
-        if (await users.IsLockedOutAsync(user))
+        var name = username.Trim();
+        var address = HttpContext.Connection.RemoteIpAddress;
+        if (throttle.WaitFor(name, address) is { } wait)
         {
-            LogPasswordFailed(logger, "locked out");
-            await audit.WriteAsync(AuditEventTypes.PasswordFailed, user.Id, HttpContext, reason: "locked out");
+            LogPasswordFailed(logger, "too many wrong passwords from this address");
+            return Throttled(wait);
+        }
+
+        // The same hashing work for every username (known, unknown, from ID-porten).
+        var (user, localUserId) = await check.CheckAsync(name, password);
+        if (user is null)
+        {
+            throttle.Failed(name, address);
+            LogPasswordFailed(logger, localUserId is null ? "unknown user" : "wrong password");
+            if (localUserId is not null)
+            {
+                await audit.WriteAsync(AuditEventTypes.PasswordFailed, localUserId, HttpContext, reason: "wrong password");
+            }
+
             return Failed();
         }
 
-        if (!await users.CheckPasswordAsync(user, password!))
-        {
-            await users.AccessFailedAsync(user);
-            LogPasswordFailed(logger, "wrong password");
-            await audit.WriteAsync(AuditEventTypes.PasswordFailed, user.Id, HttpContext, reason: "wrong password");
-            return Failed();
-        }
+        throttle.Succeeded(name, address);
 
         // Without an authenticator a password leads nowhere: support revokes and issues a new code.
         if (!await totp.HasActiveAsync(user.Id, HttpContext.RequestAborted))
@@ -89,9 +97,16 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
             return Failed();
         }
 
-        await users.ResetAccessFailedCountAsync(user);
         await new PendingLogin(user.Id, LoginPurpose.Login, LocalAccountExtensions.PasswordLogin, ReturnUrl, AppClientId(ReturnUrl)).SignInAsync(HttpContext, time);
         return Redirect("/account/code");
+    }
+
+    private PageResult Throttled(TimeSpan wait)
+    {
+        Wait = wait;
+        Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Page();
     }
 
     private PageResult Failed()
