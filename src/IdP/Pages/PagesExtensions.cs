@@ -1,5 +1,6 @@
 using Educloud.Idp.Hosting;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Educloud.Idp.Pages;
 
@@ -11,6 +12,11 @@ public static class PagesExtensions
         {
             // Every page needs a session unless it says otherwise ([AllowAnonymous]).
             options.Conventions.AuthorizeFolder("/");
+        }).AddMvcOptions(options =>
+        {
+            // jQuery's key syntax (a[b][c]) is not ours: no page posts it, and the factory throws on a
+            // key it cannot parse (a form key "a[" gave a 500). Plain names only.
+            options.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
         });
         builder.Services.AddAuthorization();
         builder.Services.AddAntiforgery(options =>
@@ -31,6 +37,8 @@ public static class PagesExtensions
     public static WebApplication UseIdpPipeline(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        // Right after the scheme and client address are settled: bad input never gets further (issue 8).
+        app.UseIdpRequestGuard();
         app.UseWhen(http => !IsApi(http), pages => pages.UseExceptionHandler("/error"));
         app.UseWhen(IsApi, api => api.UseExceptionHandler());
         // The admin API answers with problem details (RFC 9457), never with the HTML error page.

@@ -32,38 +32,56 @@ public sealed class FuzzTests(IdpFixture fixture, ITestOutputHelper output) : IC
         var before = await StateAsync();
 
         var clock = Stopwatch.StartNew();
-        var failures = new System.Collections.Concurrent.ConcurrentBag<(int Index, string What)>();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<int>();
         var statuses = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
+        var slowest = new System.Collections.Concurrent.ConcurrentBag<(double Ms, int Index)>();
         using var client = new HttpClient(idp.Server.CreateHandler()) { BaseAddress = new Uri(IdpHost.Origin), Timeout = TimeSpan.FromSeconds(60) };
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (index, _) =>
         {
-            var request = fuzzer.Generate(seed, index);
-            var (status, problem) = await SendAsync(client, request);
+            var started = Stopwatch.GetTimestamp();
+            var (status, problem) = await SendAsync(client, fuzzer.Generate(seed, index));
+            slowest.Add((Stopwatch.GetElapsedTime(started).TotalMilliseconds, index));
             statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
             if (problem is not null)
             {
-                failures.Add((index, problem));
+                failures.Add(index);
             }
         });
         clock.Stop();
 
         output.WriteLine($"{count} requests (seed {seed}) in {clock.Elapsed.TotalSeconds:F1} s; statuses: " +
             string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key} x{s.Value}")));
+        foreach (var (ms, index) in slowest.OrderByDescending(s => s.Ms).Take(5))
+        {
+            output.WriteLine($"slow: {ms:F0} ms {fuzzer.Generate(seed, index).Describe().Split('\n')[0]}");
+        }
+
         if (!failures.IsEmpty)
         {
-            // Replay the first few alone (generation depends only on seed and index) to show what the IdP logged for each.
+            // Replay failures alone (a request depends only on seed and index) to see what the IdP
+            // logged for each; one example per distinct cause.
             var report = new StringBuilder().AppendLine(CultureInfo.InvariantCulture,
                 $"{failures.Count} of {count} malformed requests were answered 5xx or failed (replay: FUZZ_SEED={seed} FUZZ_COUNT={count}):");
-            foreach (var (index, what) in failures.OrderBy(f => f.Index).Take(8))
+            var causes = new Dictionary<string, int>();
+            foreach (var index in failures.Order().Take(60))
             {
                 var logged = idp.Logs.Lines.Count;
                 var request = fuzzer.Generate(seed, index);
-                await SendAsync(client, request);
+                var (_, problem) = await SendAsync(client, request);
                 var error = idp.Logs.Lines.Skip(logged).FirstOrDefault(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
-                report.AppendLine(request.Describe()).AppendLine("  => " + what);
-                if (error is not null)
+                var cause = error is null ? problem ?? "passed on replay" : string.Join(" | ", error.Split('\n').Take(2));
+                cause = cause.Length > 400 ? cause[..400] : cause;
+                if (causes.TryAdd(cause, 1) && causes.Count <= 12)
                 {
-                    report.AppendLine("  logged: " + string.Join("\n    ", error.Split('\n').Take(12)));
+                    report.AppendLine(request.Describe()).AppendLine("  => " + problem);
+                    if (error is not null)
+                    {
+                        report.AppendLine("  logged: " + string.Join("\n    ", error.Split('\n').Take(10)));
+                    }
+                }
+                else if (causes.TryGetValue(cause, out var seen))
+                {
+                    causes[cause] = seen + 1;
                 }
             }
 
@@ -88,7 +106,7 @@ public sealed class FuzzTests(IdpFixture fixture, ITestOutputHelper output) : IC
 
     private static async Task<(int Status, string? Problem)> SendAsync(HttpClient client, FuzzRequest fuzz)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(fuzz.Method), fuzz.Target);
+        using var request = new HttpRequestMessage(new HttpMethod(fuzz.Method), IdpHost.Origin + fuzz.Target);
         if (fuzz.Body is not null)
         {
             request.Content = new ByteArrayContent(fuzz.Body);
@@ -127,7 +145,7 @@ public sealed class FuzzTests(IdpFixture fixture, ITestOutputHelper output) : IC
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // TestServer hands exceptions the IdP did not handle to the client.
-            return (0, $"exception: {exception.GetType().Name}: {exception.Message.Split('\n')[0]}");
+            return (0, "exception: " + string.Join("\n    ", exception.ToString().Split('\n').Take(8)));
         }
     }
 

@@ -229,13 +229,21 @@ public sealed class RequestFuzzer(FuzzCredentials credentials, string idPortenIs
         "application/x-www-form-urlencoded, application/json", "application/octet-stream", "application/jwt", "application/x-www-form-urlencoded; boundary=x",
     ];
 
-    private static readonly string[] BadJson =
+    // Not JSON at all: no parser reads these.
+    private static readonly string[] UnreadableJson =
     [
-        "", "{", "}", "[", "{\"reason\":", "{\"reason\":\"x\"", "{\"reason\":\"\\u0000\"}", "{\"reason\":\"\\ud800\"}", "{\"reason\":\"\\udc00x\"}",
-        "{\"reason\":\"a\u0000b\"}", "{\"reason\":\"\\x41\"}", "{\"reason\":1e999999}", "{\"reason\":[1,2,{}]}", "{\"reason\":{}}", "null", "true", "1",
-        "\"string\"", "{\"reason\":\"x\",\"reason\":\"y\"}", "{'reason':'x'}", "{reason:x}", "{\"reason\":\"x\"}garbage", "{\"redirectUris\":\"not-a-list\"}",
-        "{\"redirectUris\":[null,1,{}],\"scopes\":[\"\\u0000\"]}", "{\"clientId\":\"\\u0000\",\"reason\":\"x\"}", "{\"userName\":\"a\\u0000b\",\"reason\":\"x\"}",
-        "{\"rotateSecret\":\"yes\"}", "{\"clientId\":123}", "\u00ff\u00fe{}", "\u00ef\u00bb\u00bf{\"reason\":\"x\"}", "{\"a\":\"\u00ed\u00a0\u0080\"}",
+        "", "{", "}", "[", "{\"reason\":", "{\"reason\":\"x\"", "{\"reason\":\"\\x41\"}", "{'reason':'x'}", "{reason:x}", "{\"reason\":\"x\"}garbage",
+        "{\"reason\":\"\\ud800\"}", "{\"reason\":\"a\u0000b\"}", "\u00ff\u00fe{}", "{\"a\":\"\u00ed\u00a0\u0080\"}", "{\"reason\":1e999999}", "{\"reason\":\"x\",}",
+        new string('[', 5000) + new string(']', 5000),
+    ];
+
+    // JSON, but not what the endpoint takes: wrong types, control characters, nulls.
+    private static readonly string[] WrongJson =
+    [
+        "{\"reason\":\"\\u0000\"}", "{\"reason\":\"\\udc00x\"}", "{\"reason\":[1,2,{}]}", "{\"reason\":{}}", "null", "true", "1", "\"string\"",
+        "{\"reason\":\"x\",\"reason\":\"y\"}", "{\"redirectUris\":\"not-a-list\"}", "{\"redirectUris\":[null,1,{}],\"scopes\":[\"\\u0000\"]}",
+        "{\"clientId\":\"\\u0000\",\"reason\":\"x\"}", "{\"userName\":\"a\\u0000b\",\"reason\":\"x\"}", "{\"rotateSecret\":\"yes\"}", "{\"clientId\":123}",
+        "\u00ef\u00bb\u00bf{\"reason\":\"x\"}", "{\"reason\":\"\\u001b[31m\"}", "{\"reason\":\"" + new string('r', 100_000) + "\"}",
     ];
 
     private static readonly string[] BadAuthorization =
@@ -250,7 +258,7 @@ public sealed class RequestFuzzer(FuzzCredentials credentials, string idPortenIs
 
     private static readonly string[] BadForwardedFor = ["garbage", "999.999.999.999", "::::", "[::1", "1.2.3.4:99999", "1.2.3.4, garbage, ::1", "unknown", "_hidden", "", ",,,", "1.2.3.4%00", "fe80::1%eth0", string.Join(",", Enumerable.Repeat("10.0.0.1", 500))];
 
-    private static readonly string[] BadHosts = ["", "a b", "[::1", "localhost:99999", "localhost:-1", "xn--", "..", "localhost:abc", "h\u00f8st", "%00", "localhost/path", "a@b", "localhost:443:443", new string('h', 5000)];
+    private static readonly string[] BadHosts = ["", "a b", "[::1", "localhost:99999", "localhost:-1", "..", "localhost:abc", "h\u00f8st", "%00", "localhost/path", "a@b", "localhost:443:443", new string('h', 5000), "a." + new string('b', 64) + ".c", "[::1]:x", "[zz]"];
 
     private static readonly string[] IdpCookies = ["__Host-educloud-session", "__Host-educloud-login", "educloud-af", "__Host-educloud-af", ".AspNetCore.Antiforgery.x", "OpenIddict.Client.State"];
 
@@ -285,10 +293,10 @@ public sealed class RequestFuzzer(FuzzCredentials credentials, string idPortenIs
             draft.Mutations.Add(name + ":" + mutate(random, draft));
         }
 
-        if (endpoint.Changes && !draft.BrokenBody && draft.Headers.Any(h => h.Key == "Authorization" && h.Value == "Bearer " + credentials.AdminAccessToken))
+        if (endpoint.Changes && draft.Headers.Any(h => h.Key == "Authorization" && h.Value.Contains(credentials.AdminAccessToken, StringComparison.Ordinal)))
         {
-            // A well-formed body with the admin's token would be a legitimate change, not bad input.
-            draft.Mutations.Add("json:" + BreakJson(random, draft));
+            // A readable body with the admin's token could be a legitimate change, not bad input.
+            draft.Mutations.Add("unreadable json:" + BreakJson(random, draft, unreadable: true));
         }
 
         return Render(index, draft);
@@ -417,12 +425,13 @@ public sealed class RequestFuzzer(FuzzCredentials credentials, string idPortenIs
         }),
         ("huge", (random, draft) =>
         {
-            var size = Pick(random, [5_000, 70_000, 300_000, 2_000_000]);
+            var size = Pick(random, [5_000, 70_000, 300_000]);
             var filler = new string(Pick(random, ['A', '%', '[', '0']), size);
             if (random.Next(3) == 0)
             {
-                draft.Query.Add(new(random.Next(2) == 0 ? "x" : filler[..Math.Min(size, 20_000)], filler[..Math.Min(size, 20_000)]));
-                return "query value " + Math.Min(size, 20_000);
+                // Kestrel refuses a request line over 8 KB itself (414).
+                draft.Query.Add(new(random.Next(2) == 0 ? "x" : filler[..3_000], filler[..4_000]));
+                return "query value 4000";
             }
 
             var parameters = draft.Parameters;
@@ -482,7 +491,7 @@ public sealed class RequestFuzzer(FuzzCredentials credentials, string idPortenIs
             var shape = random.Next(5);
             var cookie = shape switch
             {
-                0 => "big=" + new string('c', Pick(random, [4_000, 40_000, 200_000])),
+                0 => "big=" + new string('c', Pick(random, [4_000, 30_000])), // Kestrel refuses headers over 32 KB itself (431)
                 1 => Pick(random, [";;;", "=", "a", "\"", "=x", "a=\"b", "a;b;c", "a=b; a=c", ";", " ; ; "]),
                 2 => Pick(random, IdpCookies) + "=" + Pick(random, BadCookieValues),
                 3 => Pick(random, IdpCookies) + "C1=" + Pick(random, BadCookieValues),
@@ -527,7 +536,7 @@ public sealed class RequestFuzzer(FuzzCredentials credentials, string idPortenIs
             draft.Path = shape switch
             {
                 0 => draft.Path + "/",
-                1 => draft.Path + "%00",
+                1 => draft.Path + "%01", // %00 in a path: Kestrel answers 400 itself (TestServer throws instead)
                 2 => draft.Path.Replace("/", "//", StringComparison.Ordinal),
                 3 => draft.Path + "/..%2F..%2Fappsettings.json",
                 4 => draft.Path.ToUpperInvariant(),
@@ -539,19 +548,19 @@ public sealed class RequestFuzzer(FuzzCredentials credentials, string idPortenIs
         }),
     ];
 
-    private static string BreakJson(Random random, Draft draft)
+    private static string BreakJson(Random random, Draft draft, bool unreadable = false)
     {
         draft.BrokenBody = true;
-        var json = Pick(random, BadJson);
+        var json = unreadable || random.Next(2) == 0 ? Pick(random, UnreadableJson) : Pick(random, WrongJson);
         if (draft.Json is { Length: > 2 } original && random.Next(3) == 0)
         {
-            // Cut a well-formed body anywhere, or put a control character inside it.
-            var at = random.Next(1, original.Length - 1);
-            json = random.Next(2) == 0 ? original[..at] : original.Insert(original.IndexOf(':', StringComparison.Ordinal) + 2, Pick(random, ["\\u0000", "\u0001", "\\ud800", "\\udfff", "\u00ff"]));
+            // Cut a well-formed body anywhere.
+            json = original[..random.Next(1, original.Length - 1)];
         }
 
         draft.Json = json;
         draft.Kind = Kind.Json;
+        draft.Raw = null;
         draft.ContentType ??= Json;
         return Visible(json.Length > 60 ? json[..60] : json);
     }
