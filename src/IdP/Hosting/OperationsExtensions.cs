@@ -16,6 +16,7 @@ public static class OperationsExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         builder.Services.AddSingleton<IdpMetrics>();
+        builder.Services.AddSingleton<FormActionOrigins>();
         builder.AddIdpTelemetry();
         return builder;
     }
