@@ -15,7 +15,10 @@ namespace Educloud.Idp.Hosting;
 /// <item>A form body that cannot be read as one: a Content-Type that only starts like a form
 /// (OpenIddict checks the prefix, ASP.NET Core the whole value), a charset other than UTF-8 on
 /// any body (UTF-7 threw NotSupportedException in the form reader, an unknown one in the JSON reader), multipart (no endpoint takes it), and a form over
-/// ASP.NET Core's limits (1024 values, 2 KB keys: InvalidDataException wherever it was read).</item>
+/// ASP.NET Core's limits (1024 values, 2 KB keys) or with a NUL in it (%00): ASP.NET Core's form
+/// reader throws InvalidDataException for both, and wherever it was first read (OpenIddict at the
+/// token, introspection and revocation endpoints and ID-porten's callback, MVC for the pages) that
+/// was a 500.</item>
 /// <item>Control characters (U+0000 to U+001F, U+007F to U+009F) in a query or form key or value:
 /// no parameter of ours may hold one (OAuth values are printable ASCII, RFC 6749 Appendix A; our
 /// pages take names, codes and passwords). The OpenID Connect endpoints check this themselves, to
@@ -31,9 +34,20 @@ public static partial class RequestGuard
         {
             LogRefused(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RequestGuard)), refused.Status, refused.Reason);
             context.Response.StatusCode = refused.Status;
-            context.Response.ContentType = "text/plain; charset=utf-8";
             context.Response.Headers.XContentTypeOptions = "nosniff";
             context.Response.Headers.CacheControl = "no-store";
+            if (context.Request.Path.StartsWithSegments("/connect"))
+            {
+                // The OpenID Connect endpoints' clients read errors as JSON (RFC 6749 5.2).
+                await context.Response.WriteAsJsonAsync(new Dictionary<string, string>
+                {
+                    ["error"] = "invalid_request",
+                    ["error_description"] = "The request cannot be read: " + refused.Reason + ".",
+                }, context.RequestAborted);
+                return;
+            }
+
+            context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync("Bad request: " + refused.Reason + ".", context.RequestAborted);
             return;
         }
@@ -85,7 +99,10 @@ public static partial class RequestGuard
         }
         catch (InvalidDataException)
         {
-            return new(StatusCodes.Status400BadRequest, "the form is over the size limits");
+            // The form reader's answer to a form over its limits (1024 values, 2 KB keys, 4 MB
+            // values) and to a NUL in a key or value: where OpenIddict read the form (token,
+            // introspection, revocation, ID-porten's callback) that was the 500 of issue 8.
+            return new(StatusCodes.Status400BadRequest, "the form cannot be read (too large, or a NUL in it)");
         }
 
         return ChecksParameters(request) && form.Any(p => HasControl(p.Key) || p.Value.Any(HasControl))
