@@ -59,10 +59,15 @@ public sealed class FormActionOrigins(IServiceScopeFactory scopes, IOptions<IdPo
 
     private async Task<string> ComputeAsync(CancellationToken cancellationToken)
     {
+        // ID-porten: its issuer, and its login pages (authorization and end session endpoints), which
+        // are on login.{issuer host} for the real ID-porten (the origins that may frame our front-channel logout).
         var origins = new SortedSet<string>(StringComparer.Ordinal);
-        if (Origin(idporten.Value.Issuer) is { } upstream)
+        foreach (var upstream in idporten.Value.EffectiveFrameAncestors().Prepend(idporten.Value.Issuer))
         {
-            origins.Add(upstream);
+            if (Origin(upstream) is { } origin)
+            {
+                origins.Add(origin);
+            }
         }
 
         await using (var scope = scopes.CreateAsyncScope())
