@@ -45,6 +45,7 @@ public static class AppEndpoints
     public static void MapAdminApps(this RouteGroupBuilder api)
     {
         var apps = api.MapGroup("/apps").RequireAuthorization(AdminApiExtensions.AdminPolicy).WithTags("Apps");
+        apps.AddEndpointFilter(Hosting.FormActionOrigins.InvalidateAfterChange);
         apps.MapGet("/", ListAsync).WithName("ListApps");
         apps.MapGet("/{clientId}", GetAsync).WithName("GetApp");
         apps.MapPost("/", RegisterAsync).WithName("RegisterApp")

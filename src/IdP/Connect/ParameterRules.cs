@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Educloud.Idp.Hosting;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -16,6 +17,11 @@ namespace Educloud.Idp.Connect;
 /// <item>No oversized values at the front-channel endpoints (authorize, PAR, end session): their
 /// parameters travel on in URLs (the login page's way back, the state sent to ID-porten, the redirect
 /// to the app), where anything much larger breaks the flow later instead of failing cleanly now.</item>
+/// <item>No control characters (U+0000 to U+001F, U+007F to U+009F) in a name or value: OAuth values
+/// are printable ASCII (RFC 6749 Appendix A) and URIs hold none either (RFC 3986). A NUL reached the
+/// client and token stores (SQLite), ID-porten's callback and our redirects; refused here, every
+/// endpoint answers invalid_request instead (issue 8). Hosting/RequestGuard does the same for every
+/// other path.</item>
 /// </list>
 /// </summary>
 public static class ParameterRules
@@ -48,6 +54,12 @@ public static class ParameterRules
         foreach (var (name, value) in request.GetParameters())
         {
             var values = (ImmutableArray<string?>?)value ?? [];
+            if (RequestGuard.HasControl(name) || values.Any(RequestGuard.HasControl))
+            {
+                context.Reject(Errors.InvalidRequest, $"A parameter holds a control character{Naming(name)}.");
+                break;
+            }
+
             if (values.Length > 1 && !MayRepeat.Contains(name))
             {
                 context.Reject(Errors.InvalidRequest, $"A parameter must not be repeated{Naming(name)}.");

@@ -21,6 +21,7 @@ public static class OperationsExtensions
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<IdPortenHealthCheck>("idporten", tags: ["ready"]);
         builder.Services.AddSingleton<IdpMetrics>();
+        builder.Services.AddSingleton<FormActionOrigins>();
         builder.AddIdpTelemetry();
         return builder;
     }

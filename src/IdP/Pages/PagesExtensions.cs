@@ -1,6 +1,7 @@
 using Educloud.Idp.Hosting;
 using Educloud.Idp.Settings;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Educloud.Idp.Pages;
 
@@ -12,6 +13,11 @@ public static class PagesExtensions
         {
             // Every page needs a session unless it says otherwise ([AllowAnonymous]).
             options.Conventions.AuthorizeFolder("/");
+        }).AddMvcOptions(options =>
+        {
+            // jQuery's key syntax (a[b][c]) is not ours: no page posts it, and the factory throws on a
+            // key it cannot parse (a form key "a[" gave a 500). Plain names only.
+            options.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
         });
         builder.Services.AddAuthorization();
         builder.Services.AddAntiforgery(options =>
@@ -57,6 +63,8 @@ public static class PagesExtensions
     public static WebApplication UseIdpPipeline(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        // Right after the scheme and client address are settled: bad input never gets further (issue 8).
+        app.UseIdpRequestGuard();
         app.UseWhen(http => !IsApi(http), pages => pages.UseExceptionHandler("/error"));
         app.UseWhen(IsApi, api => api.UseExceptionHandler());
         // The admin API answers with problem details (RFC 9457), never with the HTML error page.

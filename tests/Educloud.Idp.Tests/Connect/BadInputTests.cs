@@ -231,7 +231,6 @@ public sealed class BadInputTests(IdpFixture fixture) : IClassFixture<IdpFixture
     [InlineData("//evil.test/")]
     [InlineData("/\\evil.test/")]
     [InlineData("https:evil.test")]
-    [InlineData("/\r\nLocation: https://evil.test/")]
     public async Task LoginWithForeignReturnUrl_EndsOnTheIdp(string returnUrl)
     {
         // The way back after login is only ever a path on this site (no open redirect).
