@@ -1,6 +1,6 @@
 using Educloud.Idp.Data;
+using Educloud.Idp.Sessions;
 using Microsoft.EntityFrameworkCore;
-using OpenIddict.Abstractions;
 
 namespace Educloud.Idp.Admin;
 
@@ -11,17 +11,14 @@ namespace Educloud.Idp.Admin;
 /// </summary>
 public sealed partial class AuthenticatorRevocation(
     IdpDbContext db,
-    IOpenIddictTokenManager tokens,
-    IOpenIddictAuthorizationManager authorizations,
+    EverySession everySession,
     AdminActor actor,
-    TimeProvider time,
     ILogger<AuthenticatorRevocation> logger)
 {
     public async Task RevokeAsync(IdpUser user, string reason, CancellationToken cancellationToken)
     {
         await db.TotpFactors.Where(f => f.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
-        var sessions = await EndSessionsCoreAsync(user.Id, cancellationToken);
-        await RevokeGrantsAsync(user.Id, cancellationToken);
+        var sessions = await everySession.EndAsync(user.Id, cancellationToken);
         actor.Audit(AuditEventTypes.AuthenticatorRevoked, user.Id, reason: reason);
         await db.SaveChangesAsync(cancellationToken);
         LogRevoked(logger, user.Id, actor.UserId, sessions);
@@ -30,24 +27,11 @@ public sealed partial class AuthenticatorRevocation(
     /// <summary>Ends every IdP session of the person and revokes what apps hold (tokens and authorizations).</summary>
     public async Task<int> EndSessionsAsync(IdpUser user, string? reason, CancellationToken cancellationToken)
     {
-        var sessions = await EndSessionsCoreAsync(user.Id, cancellationToken);
-        await RevokeGrantsAsync(user.Id, cancellationToken);
+        var sessions = await everySession.EndAsync(user.Id, cancellationToken);
         actor.Audit(AuditEventTypes.SessionsEnded, user.Id, reason: reason);
         await db.SaveChangesAsync(cancellationToken);
         LogSessionsEnded(logger, user.Id, actor.UserId, sessions);
         return sessions;
-    }
-
-    private async Task<int> EndSessionsCoreAsync(string userId, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        return await db.Sessions.Where(s => s.UserId == userId).EndOpenAsync(now, cancellationToken);
-    }
-
-    private async Task RevokeGrantsAsync(string userId, CancellationToken cancellationToken)
-    {
-        await authorizations.RevokeBySubjectAsync(userId, cancellationToken);
-        await tokens.RevokeBySubjectAsync(userId, cancellationToken);
     }
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Authenticator of user {UserId} revoked by {Actor}; {Sessions} session(s) ended")]

@@ -10,6 +10,7 @@ public static class SessionExtensions
         var session = builder.Configuration.GetSection(IdpSessionOptions.Section).Get<IdpSessionOptions>() ?? new IdpSessionOptions();
         builder.Services.AddScoped<SessionService>();
         builder.Services.AddScoped<LoginCompletion>();
+        builder.Services.AddScoped<EverySession>();
         builder.Services.AddSingleton<LoginApp>();
         builder.Services.AddAuthentication(SessionDefaults.Scheme)
             .AddCookie(SessionDefaults.Scheme, options =>

@@ -1,5 +1,6 @@
 using Educloud.Idp.Data;
 using Educloud.Idp.Hosting;
+using Educloud.Idp.Sessions;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,7 @@ public sealed partial class TotpService(
     TimeProvider time,
     IOptions<TotpOptions> options,
     IdpMetrics metrics,
+    EverySession everySession,
     ILogger<TotpService> logger)
 {
     private TotpOptions Settings => options.Value;
@@ -117,6 +119,14 @@ public sealed partial class TotpService(
         }
 
         await ResetFailuresAsync(userId, http.RequestAborted);
+        if (replaced > 0)
+        {
+            // A new authenticator ends every other session and what apps hold (ASVS 5 7.4.3): when
+            // the real person takes their account back this way, whoever replaced it before loses
+            // everything at once. This login goes on to a new session of its own.
+            await everySession.EndAsync(userId, http.RequestAborted);
+        }
+
         await transaction.CommitAsync(http.RequestAborted);
         await audit.WriteAsync(replaced > 0 ? AuditEventTypes.TotpReplaced : AuditEventTypes.TotpEnrolled, userId, http, clientId);
         LogEnrolled(logger, userId, replaced > 0);

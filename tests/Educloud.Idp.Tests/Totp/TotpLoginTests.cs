@@ -116,6 +116,29 @@ public sealed class TotpLoginTests(IdpFixture fixture) : IClassFixture<IdpFixtur
     }
 
     [Fact]
+    public async Task NewAuthenticatorConfirmed_EndsEveryOtherSession_AndTheAppsRefreshTokens()
+    {
+        // Someone who had the person's ID-porten login replaced the authenticator and holds a
+        // session and an app's refresh token; the real person takes the account back the same way.
+        var pid = Flows.NewPid();
+        var intruder = Idp.NewBrowser();
+        await Flows.LogInAtIdPortenAsync(intruder, await intruder.GetAsync(IdpHost.Origin + "/account/login"), pid);
+        var pkce = Pkce.New();
+        await intruder.GetAsync(Flows.AuthorizeUrl(pkce: pkce));
+        using var backchannel = Idp.NewBackchannel();
+        var (status, tokens) = await Flows.RedeemCodeAsync(backchannel, Flows.RedirectParameters(intruder)["code"], pkce);
+        status.Should().Be(200, tokens.ToString());
+
+        var owner = Idp.NewBrowser();
+        (await Flows.AnswerSecondFactorAsync(owner, await NewCodeFlowAsync(owner, pid), pid)).Address.AbsolutePath.Should().Be("/");
+
+        (await intruder.GetAsync(Flows.AuthorizeUrl())).Address.AbsolutePath.Should().Be("/account/login", "the other session ended");
+        (await Flows.RefreshAsync(backchannel, tokens.GetProperty("refresh_token").GetString()!)).Status.Should().Be(400, "the app's tokens were revoked");
+        await owner.GetAsync(Flows.AuthorizeUrl());
+        Flows.RedirectParameters(owner).Should().ContainKey("code", "the person who replaced it goes on with a new session");
+    }
+
+    [Fact]
     public async Task PromptLogin_WithASession_AsksForBothFactorsAgain()
     {
         var pid = Flows.NewPid();
