@@ -68,17 +68,33 @@ public sealed class RequestGuardTests(IdpFixture fixture) : IClassFixture<IdpFix
 
     [Theory]
     [InlineData("gopher")]
-    [InlineData("https,gopher")]
     [InlineData("1")]
-    public async Task ForwardedProto_OtherThanHttpOrHttps_Is400(string proto)
+    [InlineData("javascript")]
+    public async Task ForwardedProto_OtherThanHttpOrHttps_FromATrustedProxy_Is400(string proto)
     {
-        using var client = fixture.Idp.NewBackchannel();
+        // Forwarded headers count only from a configured proxy (ForwardedHeaders:TrustedProxies).
+        await using var idp = new IdpHost(new Dictionary<string, string?> { ["ForwardedHeaders:TrustedProxies:0"] = "192.0.2.10" });
+        using var client = idp.NewBackchannel();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/account/login");
+        request.Headers.Add(IdpHost.PeerHeader, "192.0.2.10");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "198.51.100.7");
         request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", proto);
 
         using var response = await client.SendAsync(request);
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ForwardedProto_FromAnUntrustedPeer_IsIgnored()
+    {
+        using var client = fixture.Idp.NewBackchannel();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/account/login");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", "gopher");
+
+        using var response = await client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
     [Theory]
