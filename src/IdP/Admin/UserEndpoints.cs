@@ -5,6 +5,7 @@ using Educloud.Idp.Totp;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 
 namespace Educloud.Idp.Admin;
@@ -79,7 +80,8 @@ public static class UserEndpoints
     }
 
     private static async Task<Results<Ok<UserDetails>, ProblemHttpResult>> DetailsAsync(
-        string id, IdpDbContext db, UserManager<IdpUser> userManager, IOpenIddictAuthorizationManager authorizations, AdminActor actor, TimeProvider time, CancellationToken cancellationToken)
+        string id, IdpDbContext db, UserManager<IdpUser> userManager, IOpenIddictAuthorizationManager authorizations, AdminActor actor,
+        IOptions<TotpOptions> totp, TimeProvider time, CancellationToken cancellationToken)
     {
         var user = await db.Users.FindAsync([id], cancellationToken);
         if (user is null)
@@ -112,7 +114,7 @@ public static class UserEndpoints
         return TypedResults.Ok(new UserDetails(
             Summary(user),
             [.. factors.Select(f => new AuthenticatorStatus(f.Id, f.State.ToString(), f.CreatedAt, f.ConfirmedAt, f.LastUsedAt))],
-            user.TotpLockedUntil > now,
+            totp.Value.RefusesCodes(user.TotpFailedAttempts, user.TotpLockedUntil, now),
             user.TotpLockedUntil,
             user.TotpFailedAttempts,
             upstream,

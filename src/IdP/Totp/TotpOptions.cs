@@ -34,6 +34,10 @@ public sealed class TotpOptions
     /// </summary>
     public int MaxConsecutiveFailures { get; set; } = 100;
 
+    /// <summary>Whether codes are refused now: during a lockout, or after the stop (the one rule the admin API shows too).</summary>
+    public bool RefusesCodes(int failedAttempts, DateTimeOffset? lockedUntil, DateTimeOffset now) =>
+        lockedUntil > now || failedAttempts >= MaxConsecutiveFailures;
+
     /// <summary>How long a new, unconfirmed authenticator can be confirmed before it is thrown away.</summary>
     public TimeSpan PendingEnrollmentLifetime { get; set; } = TimeSpan.FromMinutes(10);
 

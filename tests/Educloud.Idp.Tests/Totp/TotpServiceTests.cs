@@ -138,7 +138,10 @@ public sealed class TotpServiceTests : IDisposable
         await WrongCodesAsync(user, secret, 1, TotpResult.LockedOut);
         (await VerifyAsync(user, TotpCode.Compute(secret, time.GetUtcNow()))).Should().Be(TotpResult.LockedOut);
 
+        time.Advance(TimeSpan.FromDays(2));
         var admin = await AdminApi.LogInAsync(idp, "admin");
+        var details = await AdminApi.SendAsync(idp, admin.AccessToken, HttpMethod.Get, $"/api/admin/users/{user}");
+        details.Body.GetProperty("lockedOut").GetBoolean().Should().BeTrue("support must see the stop, also after the last lockout has run out");
         (await AdminApi.SendAsync(idp, admin.AccessToken, HttpMethod.Post, $"/api/admin/users/{user}/unlock", new { reason = "checked with the person" })).Status.Should().Be(204);
 
         time.Advance(TimeSpan.FromSeconds(30));
