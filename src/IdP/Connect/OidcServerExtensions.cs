@@ -9,7 +9,7 @@ namespace Educloud.Idp.Connect;
 
 public static class OidcServerExtensions
 {
-    /// <summary>The OpenID Connect server (DESIGN.md "Protocol"): code + PKCE S256 only, rotating refresh tokens, PAR.</summary>
+    /// <summary>The OpenID Connect server (docs/architecture.md "Protocol"): code + PKCE S256 only, rotating refresh tokens, PAR.</summary>
     public static WebApplicationBuilder AddIdpOidcServer(this WebApplicationBuilder builder)
     {
         var tokens = builder.GetValidated(TokenOptions.Section, new TokenOptionsValidator());

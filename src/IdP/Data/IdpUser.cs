@@ -4,7 +4,7 @@ namespace Educloud.Idp.Data;
 
 /// <summary>
 /// A person who can log in. <see cref="IdentityUser.Id"/> is the stable <c>sub</c> we give apps;
-/// the national identity number is never the key (DESIGN.md "Data").
+/// the national identity number is never the key (docs/architecture.md "Data").
 /// </summary>
 public sealed class IdpUser : IdentityUser
 {

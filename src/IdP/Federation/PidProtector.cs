@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.DataProtection;
 namespace Educloud.Idp.Federation;
 
 /// <summary>
-/// The national identity number is personal data (DESIGN.md "Data"): found through a keyed hash,
+/// The national identity number is personal data (docs/architecture.md "Data"): found through a keyed hash,
 /// stored encrypted, decrypted only for an app granted the pid scope or for support on demand.
 /// </summary>
 public sealed class PidProtector(KeyMaterial keys, IDataProtectionProvider dataProtection)

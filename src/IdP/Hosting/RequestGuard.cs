@@ -4,7 +4,7 @@ namespace Educloud.Idp.Hosting;
 
 /// <summary>
 /// Refuses, before anything reads it, a request no endpoint of the IdP can serve correctly, so bad
-/// input gets a 4xx and never reaches code that would throw on it (DESIGN.md: bad input gives a
+/// input gets a 4xx and never reaches code that would throw on it (docs/architecture.md "Conventions": bad input gives a
 /// clear 4xx, never 500; issue 8 item 8). Each rule names the failure it prevents:
 /// <list type="bullet">
 /// <item>A scheme other than http or https (X-Forwarded-Proto: gopher): OpenIddict cannot build its

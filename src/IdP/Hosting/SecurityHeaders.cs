@@ -1,6 +1,6 @@
 namespace Educloud.Idp.Hosting;
 
-/// <summary>Security headers on every response of the IdP (DESIGN.md "Conventions").</summary>
+/// <summary>Security headers on every response of the IdP (docs/architecture.md "Conventions").</summary>
 public static class SecurityHeaders
 {
     /// <summary>

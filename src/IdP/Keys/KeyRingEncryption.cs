@@ -18,7 +18,7 @@ public sealed record KeyRingKeys(byte[] Current, IReadOnlyList<byte[]> Previous)
 /// Encrypts Data Protection's key ring before it is stored in the database, with AES-256-GCM under
 /// a key from a file (Keys:DataProtectionKeyPath). The key ring opens every protected value (the
 /// authenticators' secrets, the encrypted pid, cookies); stored in clear in the same database it
-/// would make that encryption worthless against a stolen copy of the database (DESIGN.md "Keys":
+/// would make that encryption worthless against a stolen copy of the database (docs/architecture.md "Keys":
 /// key ring protection from configuration). Entries written before this existed stay readable.
 /// </summary>
 public sealed class KeyRingXmlEncryptor(KeyRingKeys keys) : IXmlEncryptor

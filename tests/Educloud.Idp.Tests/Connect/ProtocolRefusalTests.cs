@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace Educloud.Idp.Tests.Connect;
 
 /// <summary>
-/// What the OpenID Connect server must refuse (DESIGN.md "Protocol", security.md "OAuth 2.0 / OIDC server").
+/// What the OpenID Connect server must refuse (docs/architecture.md "Protocol", RFC 9700, ASVS 5 V10).
 /// Requests OpenIddict rejects while validating them are answered with the IdP's error page (400) and never
 /// redirected, not even to a registered redirect_uri (docs/decisions.md); errors decided after validation
 /// (login_required) go back to the app with iss (RFC 9207).

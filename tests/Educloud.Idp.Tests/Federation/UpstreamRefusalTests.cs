@@ -50,7 +50,7 @@ public sealed class StrictIdpFixture : IAsyncLifetime
     }
 }
 
-/// <summary>What the IdP does when ID-porten's answer must not become a session (DESIGN.md "Upstream").</summary>
+/// <summary>What the IdP does when ID-porten's answer must not become a session (docs/architecture.md "Upstream").</summary>
 public sealed class UpstreamRefusalTests(StrictIdpFixture fixture) : IClassFixture<StrictIdpFixture>, IDisposable
 {
     private IdpHost Idp => fixture.Idp;
@@ -138,7 +138,7 @@ public sealed class UpstreamRefusalTests(StrictIdpFixture fixture) : IClassFixtu
     private static async Task<BrowserPage> LogInAsync(TestBrowser browser, string pid, string acr) =>
         await Flows.LogInAtIdPortenAsync(browser, await browser.GetAsync(IdpHost.Origin + "/account/login"), pid, acr);
 
-    /// <summary>The person sees one generic page; the log says why (DESIGN.md "Conventions").</summary>
+    /// <summary>The person sees one generic page; the log says why (docs/architecture.md "Conventions").</summary>
     private void AssertLogged(int eventId, string why) =>
         Idp.Logs.Lines.Should().Contain(line => line.Contains($"[{eventId}]", StringComparison.Ordinal) && line.Contains(why, StringComparison.Ordinal));
 

@@ -4,7 +4,7 @@ using OtpNet;
 
 namespace Educloud.Idp.Tests.Totp;
 
-/// <summary>RFC 6238 Appendix B, all 18 rows, through the project's own code path (shared/reference/security.md).</summary>
+/// <summary>RFC 6238 Appendix B, all 18 rows, through the project's own code path (the test vectors of RFC 6238 Appendix B).</summary>
 public sealed class TotpCodeTests
 {
     private static readonly byte[] Sha1Seed = Encoding.ASCII.GetBytes("12345678901234567890");
