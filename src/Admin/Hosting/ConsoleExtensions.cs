@@ -88,6 +88,8 @@ public static class ConsoleExtensions
 
                     return Task.CompletedTask;
                 };
+                // An error or a broken answer at /signin-oidc: a page that names the settings to fix, not a 500.
+                options.Events.OnRemoteFailure = SignInFailure.HandleAsync;
                 options.CorrelationCookie.SecurePolicy = CookieSecurePolicy.Always;
                 options.NonceCookie.SecurePolicy = CookieSecurePolicy.Always;
             });
