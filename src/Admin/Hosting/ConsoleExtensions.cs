@@ -135,6 +135,8 @@ public static class ConsoleExtensions
             StatusCodeSelector = exception => exception is AdminApiException api ? api.Status : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePagesWithReExecute("/error/{0}");
+        // Before authentication: a challenge the IdP refuses (unknown redirect URI) becomes the sign-in-failed page, not a 500.
+        app.Use(SignInFailure.CatchChallengeFailureAsync);
         app.UseSecurityHeaders();
         app.UseStaticFiles();
         app.UseRouting();
