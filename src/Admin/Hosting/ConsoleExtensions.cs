@@ -88,6 +88,8 @@ public static class ConsoleExtensions
 
                     return Task.CompletedTask;
                 };
+                // An error or a broken answer at /signin-oidc: a page that names the settings to fix, not a 500.
+                options.Events.OnRemoteFailure = SignInFailure.HandleAsync;
                 options.CorrelationCookie.SecurePolicy = CookieSecurePolicy.Always;
                 options.NonceCookie.SecurePolicy = CookieSecurePolicy.Always;
             });
@@ -133,6 +135,8 @@ public static class ConsoleExtensions
             StatusCodeSelector = exception => exception is AdminApiException api ? api.Status : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePagesWithReExecute("/error/{0}");
+        // Before authentication: a challenge the IdP refuses (unknown redirect URI) becomes the sign-in-failed page, not a 500.
+        app.Use(SignInFailure.CatchChallengeFailureAsync);
         app.UseSecurityHeaders();
         app.UseStaticFiles();
         app.UseRouting();

@@ -23,6 +23,7 @@ public static class FederationExtensions
     /// <summary>ID-porten as the upstream (OpenIddict client): one registration built from configuration.</summary>
     public static WebApplicationBuilder AddIdPortenFederation(this WebApplicationBuilder builder)
     {
+        SimulatorIssuer.FollowServerAddress(builder);
         var idporten = builder.GetValidated(IdPortenOptions.Section, new IdPortenOptionsValidator(builder.Environment));
         builder.Services.AddScoped<UserDirectory>();
         builder.Services.AddSingleton<PidProtector>();

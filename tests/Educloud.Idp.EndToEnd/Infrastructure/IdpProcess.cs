@@ -9,8 +9,8 @@ namespace Educloud.Idp.EndToEnd.Infrastructure;
 
 /// <summary>
 /// The real IdP as a child process, started the way a newcomer runs it:
-/// <c>dotnet Educloud.Idp.dll --urls http://host:port</c> in Development, with its own database,
-/// keys and ID-porten simulator issuer in a temporary directory. Everything it writes is kept,
+/// <c>dotnet Educloud.Idp.dll --urls http://host:port</c> in Development, with its own database
+/// and keys in a temporary directory; the ID-porten simulator's issuer is left to follow --urls, as a newcomer's would. Everything it writes is kept,
 /// so that a failing test can show what the IdP logged.
 /// </summary>
 public sealed class IdpProcess : IAsyncDisposable
@@ -62,7 +62,6 @@ public sealed class IdpProcess : IAsyncDisposable
         }
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["IdPorten__Issuer"] = new Uri(baseUri, "idporten-sim").AbsoluteUri;
         start.Environment["Database__ConnectionString"] = $"Data Source={Path.Combine(temp, "idp.db")}";
         start.Environment["Keys__DevelopmentKeysDirectory"] = Path.Combine(temp, "keys");
         foreach (var (key, value) in settings)
