@@ -37,6 +37,8 @@ public sealed class IdpMetrics
             TotpResult.WrongCode => "wrong_code",
             TotpResult.Reused => "reused",
             TotpResult.LockedOut => "locked_out",
+            TotpResult.AlreadyConfirmed => "already_confirmed",
+            TotpResult.Expired => "expired",
             _ => "no_authenticator",
         }));
         return result;

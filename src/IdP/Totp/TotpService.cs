@@ -14,7 +14,16 @@ public enum TotpResult
     Reused,
     LockedOut,
     NoAuthenticator,
+
+    /// <summary>The enrollment confirmed was confirmed already (another tab or request was first).</summary>
+    AlreadyConfirmed,
+
+    /// <summary>The enrollment confirmed has expired (<see cref="TotpOptions.PendingEnrollmentLifetime"/>): a new QR code is needed.</summary>
+    Expired,
 }
+
+/// <summary>Why codes are refused for now: until a time (a lockout), or until support or a new authenticator (the stop).</summary>
+public sealed record TotpLockout(DateTimeOffset? Until, bool Stopped);
 
 /// <summary>A new authenticator being set up: what the enrollment page shows until it is confirmed.</summary>
 public sealed record PendingEnrollment(Guid FactorId, byte[] Secret, DateTimeOffset ExpiresAt);
@@ -38,7 +47,38 @@ public sealed partial class TotpService(
     public Task<bool> HasActiveAsync(string userId, CancellationToken cancellationToken) =>
         db.TotpFactors.AnyAsync(f => f.UserId == userId && f.State == TotpFactorState.Active, cancellationToken);
 
-    /// <summary>Starts (or restarts) setting up a new authenticator. The active one keeps working until this one is confirmed.</summary>
+    /// <summary>
+    /// The person's one pending enrollment: the live one if there is one (the same secret on every
+    /// load, in every tab, until it is confirmed or expires), else a new one. The active
+    /// authenticator keeps working until this one is confirmed.
+    /// </summary>
+    /// <remarks>
+    /// Two tabs loading at once must not make two QR codes: the first statement of the transaction
+    /// is a no-op UPDATE of the person's row, which takes its write lock (a row lock on PostgreSQL,
+    /// the database's write lock on SQLite), so the second request reads the first one's insert.
+    /// </remarks>
+    public async Task<PendingEnrollment> PendingEnrollmentAsync(string userId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (await LivePendingAsync(userId, now, cancellationToken) is { } live)
+        {
+            return live;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(u => u.SetProperty(x => x.TotpFailedAttempts, x => x.TotpFailedAttempts), cancellationToken);
+        if (await LivePendingAsync(userId, now, cancellationToken) is { } raced)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return raced;
+        }
+
+        var enrollment = await BeginEnrollmentAsync(userId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return enrollment;
+    }
+
+    /// <summary>Starts (or restarts) setting up a new authenticator: any pending one is replaced by a new secret.</summary>
     public async Task<PendingEnrollment> BeginEnrollmentAsync(string userId, CancellationToken cancellationToken)
     {
         await db.TotpFactors.Where(f => f.UserId == userId && f.State == TotpFactorState.Pending).ExecuteDeleteAsync(cancellationToken);
@@ -55,16 +95,26 @@ public sealed partial class TotpService(
         };
         db.TotpFactors.Add(factor);
         await db.SaveChangesAsync(cancellationToken);
+        db.Entry(factor).State = EntityState.Detached;
         return new PendingEnrollment(factor.Id, secret, factor.ExpiresAt.Value);
     }
 
-    /// <summary>The pending enrollment, while it has not expired (to show the QR code again).</summary>
-    public async Task<PendingEnrollment?> FindPendingAsync(string userId, Guid factorId, CancellationToken cancellationToken)
+    private async Task<PendingEnrollment?> LivePendingAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // At most one, bar a race of an older version: the latest made is the one shown.
+        var live = await db.TotpFactors.AsNoTracking()
+            .Where(f => f.UserId == userId && f.State == TotpFactorState.Pending && f.ExpiresAt > now).ToListAsync(cancellationToken);
+        var newest = live.OrderByDescending(f => f.CreatedAt).ThenBy(f => f.Id).FirstOrDefault();
+        return newest is null ? null : new PendingEnrollment(newest.Id, Secret(newest), newest.ExpiresAt!.Value);
+    }
+
+    /// <summary>Whether, and until when, codes are refused (after <see cref="VerifyAsync"/> said <see cref="TotpResult.LockedOut"/>).</summary>
+    public async Task<TotpLockout> LockoutAsync(string userId, CancellationToken cancellationToken)
+    {
+        var state = await db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new { u.TotpFailedAttempts, u.TotpLockedUntil }).SingleOrDefaultAsync(cancellationToken);
         var now = time.GetUtcNow();
-        var factor = await db.TotpFactors.AsNoTracking().SingleOrDefaultAsync(
-            f => f.Id == factorId && f.UserId == userId && f.State == TotpFactorState.Pending && f.ExpiresAt > now, cancellationToken);
-        return factor is null ? null : new PendingEnrollment(factor.Id, Secret(factor), factor.ExpiresAt!.Value);
+        return new TotpLockout(state?.TotpLockedUntil > now ? state.TotpLockedUntil : null, state?.TotpFailedAttempts >= Settings.MaxConsecutiveFailures);
     }
 
     /// <summary>
@@ -89,8 +139,9 @@ public sealed partial class TotpService(
             f => f.Id == factorId && f.UserId == userId && f.State == TotpFactorState.Pending && f.ExpiresAt > now, http.RequestAborted);
         if (pending is null)
         {
-            LogRefused(logger, userId, TotpResult.NoAuthenticator);
-            return TotpResult.NoAuthenticator;
+            var result = await WhyNotPendingAsync(userId, factorId, now, http.RequestAborted);
+            LogRefused(logger, userId, result);
+            return result;
         }
 
         var step = Match(Secret(pending), code, now);
@@ -115,7 +166,8 @@ public sealed partial class TotpService(
         {
             // Another request confirmed it first: this one changes nothing.
             await transaction.RollbackAsync(http.RequestAborted);
-            return TotpResult.Reused;
+            LogRefused(logger, userId, TotpResult.AlreadyConfirmed);
+            return TotpResult.AlreadyConfirmed;
         }
 
         await ResetFailuresAsync(userId, http.RequestAborted);
@@ -132,6 +184,24 @@ public sealed partial class TotpService(
         LogEnrolled(logger, userId, replaced > 0);
         metrics.AuthenticatorConfirmed(replaced > 0);
         return TotpResult.Accepted;
+    }
+
+    /// <summary>
+    /// A confirmation whose factor is not pending and live: confirmed already (by this factor, or,
+    /// from a tab showing a replaced QR code, a new authenticator confirmed within the enrollment
+    /// lifetime), expired, or unknown (a new QR code is shown in both cases).
+    /// </summary>
+    private async Task<TotpResult> WhyNotPendingAsync(string userId, Guid factorId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var factors = await db.TotpFactors.AsNoTracking().Where(f => f.UserId == userId)
+            .Select(f => new { f.Id, f.State, f.ConfirmedAt }).ToListAsync(cancellationToken);
+        var active = factors.SingleOrDefault(f => f.State == TotpFactorState.Active);
+        if (active is not null && (active.Id == factorId || active.ConfirmedAt > now - Settings.PendingEnrollmentLifetime))
+        {
+            return TotpResult.AlreadyConfirmed;
+        }
+
+        return factors.Any(f => f.Id == factorId) ? TotpResult.Expired : TotpResult.NoAuthenticator;
     }
 
     private async Task<TotpResult> VerifyCoreAsync(string userId, string code, HttpContext http, string? clientId)

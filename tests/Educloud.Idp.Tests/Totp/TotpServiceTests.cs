@@ -201,7 +201,7 @@ public sealed class TotpServiceTests : IDisposable
 
         time.Advance(TimeSpan.FromMinutes(11));
         (await ConfirmAsync(user, pending.FactorId, TotpCode.Compute(pending.Secret, time.GetUtcNow())))
-            .Should().Be(TotpResult.NoAuthenticator, "a pending secret expires after 10 minutes");
+            .Should().Be(TotpResult.Expired, "a pending secret expires after 10 minutes (and says so: the page shows a new QR code)");
     }
 
     [Fact]

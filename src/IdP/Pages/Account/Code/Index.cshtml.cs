@@ -14,12 +14,31 @@ namespace Educloud.Idp.Pages.Account.Code;
 [EnableRateLimiting(TotpExtensions.CodeSubmissionPolicy)]
 public sealed class CodeModel(TotpService totp, SessionService sessions) : PageModel
 {
+    /// <summary>The enrollment page sends a tab here whose authenticator was set up in another tab.</summary>
+    public const string AlreadySetUpNotice = "already-set-up";
+
     public bool Failed { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync()
+    /// <summary>Codes are refused for now; shown because this person has proven the first factor (as the password form does).</summary>
+    public TotpLockout? Lockout { get; private set; }
+
+    public bool AlreadySetUp { get; private set; }
+
+    /// <summary>A lockout's end as a time of day, rounded up to the minute so that "after" is true.</summary>
+    public static string Shown(DateTimeOffset until) =>
+        new DateTimeOffset((until.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute * TimeSpan.TicksPerMinute, TimeSpan.Zero)
+            .ToString("HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+
+    public async Task<IActionResult> OnGetAsync(string? notice)
     {
         var pending = await PendingLogin.ReadAsync(HttpContext);
-        return pending is { Purpose: LoginPurpose.Login } && await pending.IsLiveAsync(HttpContext) ? Page() : Redirect("/account/login");
+        if (pending is not { Purpose: LoginPurpose.Login } || !await pending.IsLiveAsync(HttpContext))
+        {
+            return Redirect("/account/login");
+        }
+
+        AlreadySetUp = notice == AlreadySetUpNotice;
+        return Page();
     }
 
     public async Task<IActionResult> OnPostAsync(string? code)
@@ -35,8 +54,10 @@ public sealed class CodeModel(TotpService totp, SessionService sessions) : PageM
         if (result != TotpResult.Accepted)
         {
             await pending.RestoreAsync(HttpContext);
-            // One message for every failure (wrong, reused, locked out); the log says which.
-            Failed = true;
+            // One message for a wrong or reused code; a lockout is said as such, with its end, so
+            // a person with a working phone does not retry in vain (the log says which).
+            Lockout = result == TotpResult.LockedOut ? await totp.LockoutAsync(pending.UserId, HttpContext.RequestAborted) : null;
+            Failed = Lockout is null;
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
@@ -51,7 +72,8 @@ public sealed class CodeModel(TotpService totp, SessionService sessions) : PageM
 /// </summary>
 internal static class LoginFinish
 {
-    public static async Task<IActionResult> CompleteAsync(HttpContext http, SessionService sessions, PendingLogin pending)
+    /// <param name="notice">Said on the start page when the login goes back there (<see cref="StartNotice"/>); an app's way back is left as it is.</param>
+    public static async Task<IActionResult> CompleteAsync(HttpContext http, SessionService sessions, PendingLogin pending, string? notice = null)
     {
         var users = http.RequestServices.GetRequiredService<IdpDbContext>().Users;
         var user = await users.FindAsync([pending.UserId], http.RequestAborted);
@@ -65,6 +87,11 @@ internal static class LoginFinish
         string[] amr = pending.IsPasswordLogin() ? ["pwd", "otp", "mfa"] : ["otp", "mfa"];
         await sessions.SignInAsync(http, user, pending.Upstream, amr, pending.Upstream.Acr);
         http.RequestServices.GetRequiredService<Hosting.IdpMetrics>().LoginCompleted(pending.IsPasswordLogin());
+        if (notice is not null && Hosting.LocalUrl.OrRoot(pending.ReturnUrl) == "/")
+        {
+            return new RedirectResult("/?notice=" + notice);
+        }
+
         return Hosting.LocalUrl.RedirectResult(http, pending.ReturnUrl);
     }
 }
