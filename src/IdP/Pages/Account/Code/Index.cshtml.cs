@@ -70,6 +70,8 @@ public sealed class CodeModel(TotpService totp, SessionService sessions) : PageM
 /// Both factors proven and the pending login spent (<see cref="PendingLogin.TrySpendAsync"/>): the
 /// session starts (amr otp + mfa) and the person goes on to the app.
 /// </summary>
+// TODO(issue 9): move into one login-flow class under Sessions/ with LoginCompletion and the
+// pending login's construction (built in three places), with the first factor as an explicit kind.
 internal static class LoginFinish
 {
     /// <param name="notice">Said on the start page when the login goes back there (<see cref="StartNotice"/>); an app's way back is left as it is.</param>
