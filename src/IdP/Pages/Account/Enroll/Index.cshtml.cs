@@ -43,7 +43,7 @@ public sealed class EnrollModel(TotpService totp, SessionService sessions, QrCod
 
     public async Task<IActionResult> OnGetAsync()
     {
-        var pending = await AllowedAsync();
+        var pending = await AllowedAsync(await PendingLogin.ReadAsync(HttpContext));
         if (pending is null || !await pending.IsLiveAsync(HttpContext))
         {
             return Redirect("/account/new-code");
@@ -72,7 +72,7 @@ public sealed class EnrollModel(TotpService totp, SessionService sessions, QrCod
         }
 
         // Spent before the authenticator is confirmed: a copy of the cookie confirms nothing else.
-        var pending = await AllowedAsync();
+        var pending = await AllowedAsync(read);
         if (pending is null || !await pending.TrySpendAsync(HttpContext))
         {
             return await NoPendingLoginAsync();
@@ -136,17 +136,15 @@ public sealed class EnrollModel(TotpService totp, SessionService sessions, QrCod
     private async Task<bool> LoggedInWithAuthenticatorAsync() =>
         SessionFacts.From(User) is { } facts && await totp.HasActiveAsync(facts.UserId, HttpContext.RequestAborted);
 
-    private async Task<PendingLogin?> AllowedAsync()
-    {
-        var pending = await PendingLogin.ReadAsync(HttpContext);
-        return pending switch
+    /// <summary>The pending login (already read from its cookie) if it may set up an authenticator here.</summary>
+    private async Task<PendingLogin?> AllowedAsync(PendingLogin? pending) =>
+        pending switch
         {
             { Purpose: LoginPurpose.Enroll } => pending,
             // A password alone never leads to an enrollment: only ID-porten or an enrollment code does.
             { Purpose: LoginPurpose.Login } when !pending.IsPasswordLogin() && !await totp.HasActiveAsync(pending.UserId, HttpContext.RequestAborted) => pending,
             _ => null,
         };
-    }
 
     private async Task ShowAsync(PendingLogin pending, PendingEnrollment enrollment)
     {
