@@ -1,6 +1,5 @@
 using Educloud.Idp.Data;
 using Educloud.Idp.Federation;
-using Educloud.Idp.Hosting;
 using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
@@ -29,10 +28,17 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
     [BindProperty(Name = LoginApp.Parameter, SupportsGet = true)]
     public string? App { get; set; }
 
-    public void OnGet(string? returnUrl, bool fresh = false)
+    public IActionResult OnGet(string? returnUrl, bool fresh = false)
     {
+        // Someone logged in (the back button after the code) goes on, and is never offered a login again.
+        if (LoginFlow.LoginPageRedirect(HttpContext, returnUrl, fresh) is { } onward)
+        {
+            return Redirect(onward);
+        }
+
         ReturnUrl = LocalUrl.OrRoot(returnUrl, Request.PathBase);
         Fresh = fresh;
+        return Page();
     }
 
     public IActionResult OnPost(string? returnUrl, bool fresh = false)
@@ -56,11 +62,11 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
     /// </summary>
     public async Task<IActionResult> OnPostPasswordAsync(
         string? returnUrl, string? username, string? password,
-        [FromServices] PasswordCheck check, [FromServices] PasswordThrottle throttle, [FromServices] TotpService totp,
-        [FromServices] AuditLog audit, [FromServices] TimeProvider time)
+        [FromServices] PasswordCheck check, [FromServices] PasswordThrottle throttle, [FromServices] LoginFlow flow,
+        [FromServices] AuditLog audit)
     {
         ReturnUrl = LocalUrl.OrRoot(returnUrl, Request.PathBase);
-        if (string.IsNullOrWhiteSpace(username) || username.Length > 64 || string.IsNullOrEmpty(password) || password.Length > 256)
+        if (string.IsNullOrWhiteSpace(username) || username.Length > FieldLimits.UserName || string.IsNullOrEmpty(password) || password.Length > FieldLimits.Password)
         {
             LogPasswordFailed(logger, "incomplete form");
             return Failed();
@@ -91,14 +97,13 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
         throttle.Succeeded(name, address);
 
         // Without an authenticator a password leads nowhere: support revokes and issues a new code.
-        if (!await totp.HasActiveAsync(user.Id, HttpContext.RequestAborted))
+        if (await flow.FirstFactorDoneAsync(HttpContext, user, FirstFactor.Password, LoginPurpose.Login, ReturnUrl, AppClientId(ReturnUrl)) is not { } next)
         {
             LogPasswordFailed(logger, "no authenticator");
             return Failed();
         }
 
-        await new PendingLogin(user.Id, LoginPurpose.Login, LocalAccountExtensions.PasswordLogin, ReturnUrl, AppClientId(ReturnUrl)).SignInAsync(HttpContext, time);
-        return Redirect("/account/code");
+        return Redirect(next);
     }
 
     private PageResult Throttled(TimeSpan wait)
