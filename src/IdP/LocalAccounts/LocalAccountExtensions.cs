@@ -21,6 +21,7 @@ public static class LocalAccountExtensions
         builder.Services.AddOptions<LocalAccountOptions>().BindConfiguration(LocalAccountOptions.Section).ValidateOnStart();
         builder.Services.AddScoped<EnrollmentCodes>();
         builder.Services.AddScoped<PasswordCheck>();
+        builder.Services.AddScoped<PasswordLogin>();
         builder.Services.AddSingleton<PasswordThrottle>();
         // Added to Identity's own validators (length, unique characters): UserManager runs them all.
         builder.Services.AddScoped<Microsoft.AspNetCore.Identity.IPasswordValidator<Data.IdpUser>, CommonPasswordValidator>();

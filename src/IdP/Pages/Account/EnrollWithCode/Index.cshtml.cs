@@ -1,7 +1,6 @@
 using Educloud.Idp.Data;
 using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Sessions;
-using Educloud.Idp.Totp;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
