@@ -129,7 +129,7 @@ public static class UserEndpoints
     {
         if (!ValidReason(body?.Reason))
         {
-            return Problem(400, "A reason (1 to 1000 characters) is required.");
+            return Problem(400, $"A reason (1 to {FieldLimits.Reason} characters) is required.");
         }
 
         var user = await db.Users.FindAsync([id], cancellationToken);
@@ -150,9 +150,9 @@ public static class UserEndpoints
     private static async Task<Results<NoContent, ProblemHttpResult>> EndSessionsAsync(
         string id, ReasonRequest? body, IdpDbContext db, AuthenticatorRevocation revocation, AdminActor actor, CancellationToken cancellationToken)
     {
-        if (body?.Reason is { Length: > 1000 })
+        if (body?.Reason is { Length: > FieldLimits.Reason })
         {
-            return Problem(400, "The reason is longer than 1000 characters.");
+            return Problem(400, $"The reason is longer than {FieldLimits.Reason} characters.");
         }
 
         var user = await db.Users.FindAsync([id], cancellationToken);
@@ -173,9 +173,9 @@ public static class UserEndpoints
     private static async Task<Results<NoContent, ProblemHttpResult>> UnlockAsync(
         string id, ReasonRequest? body, IdpDbContext db, UserManager<IdpUser> userManager, AdminActor actor, CancellationToken cancellationToken)
     {
-        if (body?.Reason is { Length: > 1000 })
+        if (body?.Reason is { Length: > FieldLimits.Reason })
         {
-            return Problem(400, "The reason is longer than 1000 characters.");
+            return Problem(400, $"The reason is longer than {FieldLimits.Reason} characters.");
         }
 
         var user = await db.Users.FindAsync([id], cancellationToken);
@@ -198,7 +198,7 @@ public static class UserEndpoints
         return TypedResults.NoContent();
     }
 
-    internal static bool ValidReason(string? reason) => !string.IsNullOrWhiteSpace(reason) && reason.Length <= 1000;
+    internal static bool ValidReason(string? reason) => !string.IsNullOrWhiteSpace(reason) && reason.Length <= FieldLimits.Reason;
 
     internal static ProblemHttpResult NotFound() => Problem(404, "No such user.");
 
@@ -233,10 +233,10 @@ public static partial class LocalUserEndpoints
             return UserEndpoints.Problem(400, "A username of 3 to 64 characters (a-z, 0-9, '.', '_', '-'), not starting with 'idporten-', is required.");
         }
 
-        if (body!.DisplayName is { Length: > 200 } || body.Email is { Length: > 256 } || body.Reason is { Length: > 1000 }
+        if (body!.DisplayName is { Length: > FieldLimits.DisplayName } || body.Email is { Length: > FieldLimits.Email } || body.Reason is { Length: > FieldLimits.Reason }
             || (body.Email is { Length: > 0 } email && !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(email)))
         {
-            return UserEndpoints.Problem(400, "The display name (at most 200), email (a valid address) or reason (at most 1000) is not acceptable.");
+            return UserEndpoints.Problem(400, $"The display name (at most {FieldLimits.DisplayName}), email (a valid address) or reason (at most {FieldLimits.Reason}) is not acceptable.");
         }
 
         if (await userManager.FindByNameAsync(userName) is not null)
@@ -300,7 +300,7 @@ public static partial class LocalUserEndpoints
     private static async Task<Results<Created<EnrollmentCodeResponse>, ProblemHttpResult>> IssueCodeAsync(
         string id, ReasonRequest? body, IdpDbContext db, LocalAccounts.EnrollmentCodes codes, AdminActor actor, HttpContext http, CancellationToken cancellationToken)
     {
-        if (body?.Reason is { Length: > 1000 })
+        if (body?.Reason is { Length: > FieldLimits.Reason })
         {
             return UserEndpoints.Problem(400, "The reason is longer than 1000 characters.");
         }

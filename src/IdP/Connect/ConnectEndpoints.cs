@@ -160,11 +160,11 @@ public static partial class ConnectEndpoints
 
         var returnUrl = http.Request.PathBase + "/" + ConnectPaths.Authorize + QueryString.Create(parameters);
         var login = QueryString.Create([
-            new("returnUrl", returnUrl),
+            new(AccountPaths.ReturnUrlParameter, returnUrl),
             .. fresh ? new KeyValuePair<string, string?>[] { new("fresh", "true") } : [],
             .. request.ClientId is { } clientId ? new KeyValuePair<string, string?>[] { new(LoginApp.Parameter, app.Protect(clientId, returnUrl)) } : [],
         ]);
-        return http.Request.PathBase + "/account/login" + login;
+        return http.Request.PathBase + AccountPaths.Login + login;
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Authorization code issued to {ClientId} for user {UserId}")]

@@ -39,15 +39,17 @@ public static partial class DataExtensions
             {
                 options.User.RequireUniqueEmail = false;
                 // NIST 800-63B rev 4 3.1.1.2: length, no composition rules (they make passwords worse, not stronger).
-                options.Password.RequiredLength = 12;
+                options.Password.RequiredLength = FieldLimits.PasswordMin;
                 options.Password.RequireDigit = false;
                 options.Password.RequireLowercase = false;
                 options.Password.RequireUppercase = false;
                 options.Password.RequireNonAlphanumeric = false;
                 options.Password.RequiredUniqueChars = 4;
-                options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                // No Identity lockout: anyone who knows a username could lock the person out with it
+                // (issue 8). Wrong passwords slow down the address that sends them instead
+                // (LocalAccounts/PasswordThrottle, settings LocalAccounts:Password*); nothing here
+                // counts failures (CheckPasswordAsync never does), so its numbers would be dead settings.
+                options.Lockout.AllowedForNewUsers = false;
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<IdpDbContext>();

@@ -33,7 +33,7 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
         {
             user.Property(u => u.PidHash).HasMaxLength(64);
             user.HasIndex(u => u.PidHash).IsUnique();
-            user.Property(u => u.DisplayName).HasMaxLength(200);
+            user.Property(u => u.DisplayName).HasMaxLength(FieldLimits.DisplayName);
         });
 
         builder.Entity<UserSession>(session =>
@@ -92,7 +92,7 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
             audit.Property(a => a.ClientIp).HasMaxLength(64);
             audit.Property(a => a.Actor).HasMaxLength(450);
             audit.Property(a => a.ActorRole).HasMaxLength(32);
-            audit.Property(a => a.Reason).HasMaxLength(1000);
+            audit.Property(a => a.Reason).HasMaxLength(FieldLimits.Reason);
             audit.HasIndex(a => new { a.UserId, a.At });
             audit.HasIndex(a => new { a.Type, a.At });
         });

@@ -51,7 +51,7 @@ public static partial class FederationEndpoints
     public static async Task<IResult> CallbackAsync(
         HttpContext http,
         UserDirectory directory,
-        LoginCompletion completion,
+        LoginFlow flow,
         IOptions<IdPortenOptions> options,
         IdpMetrics metrics,
         ILogger<UserDirectory> logger)
@@ -81,7 +81,7 @@ public static partial class FederationEndpoints
             // ID-porten requires the client to check acr: a lower level must not become a session.
             LogAcrTooLow(logger, acr ?? "none", options.Value.AcrValues);
             metrics.UpstreamRefused("acr");
-            return Results.Redirect("/account/insufficient-level");
+            return Results.Redirect(AccountPaths.InsufficientLevel);
         }
 
         var pid = principal.FindFirst("pid")?.Value;
@@ -89,7 +89,7 @@ public static partial class FederationEndpoints
         {
             LogNoPid(logger);
             metrics.UpstreamRefused("no_pid");
-            return Results.Redirect("/account/not-registered");
+            return Results.Redirect(AccountPaths.NotRegistered);
         }
 
         var user = await directory.FindOrProvisionAsync(pid!, http.RequestAborted);
@@ -97,7 +97,7 @@ public static partial class FederationEndpoints
         {
             LogNotRegistered(logger);
             metrics.UpstreamRefused("not_registered");
-            return Results.Redirect("/account/not-registered");
+            return Results.Redirect(AccountPaths.NotRegistered);
         }
 
         var upstream = new UpstreamLogin(
@@ -115,10 +115,11 @@ public static partial class FederationEndpoints
             // We asked ID-porten for prompt=login; an old auth_time means we did not get a new login.
             LogNotFresh(logger);
             metrics.UpstreamRefused("not_fresh");
-            return Results.Redirect("/error?reason=login");
+            return Results.Redirect(AccountPaths.LoginError);
         }
 
-        return await completion.CompleteAsync(http, user, upstream, returnUrl, purpose, clientId);
+        // Never null after ID-porten: without an authenticator the person goes on to set one up.
+        return Results.Redirect(await flow.FirstFactorDoneAsync(http, user, FirstFactor.FromIdPorten(upstream), purpose, returnUrl, clientId) ?? AccountPaths.Login);
     }
 
     /// <summary>
@@ -132,7 +133,7 @@ public static partial class FederationEndpoints
         {
             // Our own session is already over; only the way back is lost.
             LogUpstreamLogoutFailed(logger, refused, response.ErrorDescription ?? "");
-            return Results.Redirect("/");
+            return Results.Redirect(AccountPaths.Start);
         }
 
         var result = await http.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
@@ -153,7 +154,7 @@ public static partial class FederationEndpoints
     {
         metrics.UpstreamRefused("error");
         LogUpstreamFailed(logger, error, reason ?? "no principal");
-        return Results.Redirect("/error?reason=login");
+        return Results.Redirect(AccountPaths.LoginError);
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "ID-porten login failed: error {Error}, {Reason}")]

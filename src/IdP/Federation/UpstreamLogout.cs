@@ -22,6 +22,6 @@ public static class UpstreamLogout
         })
         {
             // Checked here as well as on the way back (LocalUrl.Redirect): the one rule at both ends.
-            RedirectUri = Hosting.LocalUrl.OrRoot(returnUrl),
+            RedirectUri = Sessions.LocalUrl.OrRoot(returnUrl),
         });
 }

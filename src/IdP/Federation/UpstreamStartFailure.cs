@@ -1,4 +1,5 @@
 using Educloud.Idp.Hosting;
+using Educloud.Idp.Sessions;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using OpenIddict.Client;

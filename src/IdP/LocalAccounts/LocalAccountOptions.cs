@@ -12,10 +12,13 @@ public sealed class LocalAccountOptions
 
     /// <summary>
     /// Wrong passwords for one username from one client address before that address must wait
-    /// (1 minute, doubling with each further wrong password, up to <see cref="PasswordMaxWait"/>).
+    /// (<see cref="PasswordFirstWait"/>, doubling with each further wrong password, up to <see cref="PasswordMaxWait"/>).
     /// Other addresses are not affected: nobody elsewhere can lock the person out.
     /// </summary>
     public int PasswordFailuresPerAddress { get; set; } = 5;
+
+    /// <summary>How long an address waits after its first wrong password beyond <see cref="PasswordFailuresPerAddress"/> (as Totp:LockoutDuration for codes).</summary>
+    public TimeSpan PasswordFirstWait { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The longest one address waits for one username.</summary>
     public TimeSpan PasswordMaxWait { get; set; } = TimeSpan.FromHours(1);
@@ -46,6 +49,11 @@ internal sealed class LocalAccountOptionsValidator : IValidateOptions<LocalAccou
         if (options.PasswordMaxWait < TimeSpan.FromMinutes(1) || options.PasswordMaxWait > TimeSpan.FromDays(1))
         {
             errors.Add("LocalAccounts:PasswordMaxWait must be between 00:01:00 and 1.00:00:00.");
+        }
+
+        if (options.PasswordFirstWait < TimeSpan.FromSeconds(1) || options.PasswordFirstWait > options.PasswordMaxWait)
+        {
+            errors.Add("LocalAccounts:PasswordFirstWait must be between 00:00:01 and LocalAccounts:PasswordMaxWait.");
         }
 
         if (options.PasswordFailuresPerUsernamePerHour < options.PasswordFailuresPerAddress || options.PasswordFailuresPerUsernamePerHour > 10_000)

@@ -80,8 +80,9 @@ public sealed class PasswordThrottle(TimeProvider time, IOptions<LocalAccountOpt
             var beyond = pair.Failures - Settings.PasswordFailuresPerAddress;
             if (beyond >= 0)
             {
-                // 1 minute after the last free one, doubling per further wrong password.
-                var wait = TimeSpan.FromMinutes(Math.Pow(2, Math.Min(beyond, 20)));
+                // PasswordFirstWait after the last free one, doubling per further wrong password
+                // (at most a day times 2^20: no overflow), up to PasswordMaxWait.
+                var wait = TimeSpan.FromTicks(Settings.PasswordFirstWait.Ticks << Math.Min(beyond, 20));
                 pair.BlockedUntil = now + (wait < Settings.PasswordMaxWait ? wait : Settings.PasswordMaxWait);
             }
         }

@@ -5,16 +5,6 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Educloud.Idp.Pages;
 
-/// <summary>What the start page can say after a login (the <c>notice</c> query parameter: only these values show anything).</summary>
-public static class StartNotice
-{
-    /// <summary>A new authenticator replaced the old one.</summary>
-    public const string AuthenticatorReplaced = "authenticator-replaced";
-
-    /// <summary>A tab posted to an enrollment that another tab had confirmed.</summary>
-    public const string AuthenticatorSetUp = "authenticator-set-up";
-}
-
 [AllowAnonymous]
 public sealed class IndexModel(IdpDbContext db) : PageModel
 {
@@ -31,7 +21,7 @@ public sealed class IndexModel(IdpDbContext db) : PageModel
 
     public async Task OnGetAsync(string? notice)
     {
-        Notice = notice is StartNotice.AuthenticatorReplaced or StartNotice.AuthenticatorSetUp ? notice : null;
+        Notice = StartNotice.IsKnown(notice) ? notice : null;
         if (SessionFacts.From(User) is { } facts)
         {
             LoggedIn = true;

@@ -26,8 +26,9 @@ public static class LoginPurpose
 /// of two racing requests only one can win the DELETE. Cost per login: one INSERT, one DELETE,
 /// plus one primary-key SELECT per view of the code or enrollment page (and one INSERT per wrong code).
 /// </remarks>
+/// <param name="First">How the first factor was proven: decides what may come next and the session's acr and amr (<see cref="LoginFlow"/>).</param>
 /// <param name="ClientId">The research app the login is for, from the validated authorization request (<see cref="LoginApp"/>); for the audit log.</param>
-public sealed record PendingLogin(string UserId, string Purpose, UpstreamLogin Upstream, string ReturnUrl, string? ClientId = null)
+public sealed record PendingLogin(string UserId, string Purpose, FirstFactor First, string ReturnUrl, string? ClientId = null)
 {
     public const string Scheme = "Educloud.PendingLogin";
     public const string CookieName = "__Host-educloud-login";
@@ -38,7 +39,7 @@ public sealed record PendingLogin(string UserId, string Purpose, UpstreamLogin U
 
     private DateTimeOffset ExpiresAt { get; init; }
 
-    /// <summary>Starts the pending login: its nonce row (one INSERT), then its cookie.</summary>
+    /// <summary>Starts the pending login: its nonce row (one INSERT), then its cookie. Only <see cref="LoginFlow.FirstFactorDoneAsync"/> calls it.</summary>
     public async Task SignInAsync(HttpContext http, TimeProvider time)
     {
         var db = http.RequestServices.GetRequiredService<IdpDbContext>();
@@ -56,26 +57,30 @@ public sealed record PendingLogin(string UserId, string Purpose, UpstreamLogin U
         identity.AddClaim(new Claim("sub", UserId));
         identity.AddClaim(new Claim("nonce", nonce.Id));
         identity.AddClaim(new Claim("purpose", Purpose));
-        identity.AddClaim(new Claim("upstream_acr", Upstream.Acr));
+        identity.AddClaim(new Claim("first_factor", First.Name));
         identity.AddClaim(new Claim("return_url", ReturnUrl));
         if (ClientId is not null)
         {
             identity.AddClaim(new Claim("client_id", ClientId));
         }
 
-        if (Upstream.SessionId is not null)
+        if (First.IdPorten is { } upstream)
         {
-            identity.AddClaim(new Claim("upstream_sid", Upstream.SessionId));
-        }
+            identity.AddClaim(new Claim("upstream_acr", upstream.Acr));
+            if (upstream.SessionId is not null)
+            {
+                identity.AddClaim(new Claim("upstream_sid", upstream.SessionId));
+            }
 
-        if (Upstream.IdToken is not null)
-        {
-            identity.AddClaim(new Claim("upstream_id_token", Upstream.IdToken));
-        }
+            if (upstream.IdToken is not null)
+            {
+                identity.AddClaim(new Claim("upstream_id_token", upstream.IdToken));
+            }
 
-        foreach (var amr in Upstream.Amr)
-        {
-            identity.AddClaim(new Claim("upstream_amr", amr));
+            foreach (var amr in upstream.Amr)
+            {
+                identity.AddClaim(new Claim("upstream_amr", amr));
+            }
         }
 
         await http.SignInAsync(Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties
@@ -99,14 +104,19 @@ public sealed record PendingLogin(string UserId, string Purpose, UpstreamLogin U
         var nonce = principal.FindFirstValue("nonce");
         var purpose = principal.FindFirstValue("purpose");
         var acr = principal.FindFirstValue("upstream_acr");
-        if (sub is null || nonce is null || purpose is null || acr is null || result.Properties?.ExpiresUtc is not { } expiresAt)
+        FirstFactor? first = principal.FindFirstValue("first_factor") switch
+        {
+            "password" => FirstFactor.Password,
+            "idporten" when acr is not null => FirstFactor.FromIdPorten(new UpstreamLogin(principal.FindFirstValue("upstream_sid"), acr,
+                principal.FindAll("upstream_amr").Select(c => c.Value).ToList(), principal.FindFirstValue("upstream_id_token"))),
+            _ => null,
+        };
+        if (sub is null || nonce is null || purpose is null || first is null || result.Properties?.ExpiresUtc is not { } expiresAt)
         {
             return null;
         }
 
-        var upstream = new UpstreamLogin(principal.FindFirstValue("upstream_sid"), acr,
-            principal.FindAll("upstream_amr").Select(c => c.Value).ToList(), principal.FindFirstValue("upstream_id_token"));
-        return new PendingLogin(sub, purpose, upstream, principal.FindFirstValue("return_url") ?? "/", principal.FindFirstValue("client_id"))
+        return new PendingLogin(sub, purpose, first, principal.FindFirstValue("return_url") ?? "/", principal.FindFirstValue("client_id"))
         {
             Nonce = nonce,
             ExpiresAt = expiresAt,

@@ -9,7 +9,7 @@ public static class SessionExtensions
     {
         var session = builder.Configuration.GetSection(IdpSessionOptions.Section).Get<IdpSessionOptions>() ?? new IdpSessionOptions();
         builder.Services.AddScoped<SessionService>();
-        builder.Services.AddScoped<LoginCompletion>();
+        builder.Services.AddScoped<LoginFlow>();
         builder.Services.AddScoped<EverySession>();
         builder.Services.AddSingleton<LoginApp>();
         builder.Services.AddAuthentication(SessionDefaults.Scheme)
@@ -17,9 +17,9 @@ public static class SessionExtensions
             {
                 HostOnlySecureCookie(options, SessionDefaults.CookieName, session.IdleTimeout);
                 options.SlidingExpiration = true;
-                options.LogoutPath = "/account/logout";
-                options.AccessDeniedPath = "/error";
-                options.ReturnUrlParameter = "returnUrl";
+                options.LogoutPath = AccountPaths.Logout;
+                options.AccessDeniedPath = AccountPaths.Error;
+                options.ReturnUrlParameter = AccountPaths.ReturnUrlParameter;
                 options.Events.OnValidatePrincipal = SessionService.ValidateAsync;
             })
             .AddCookie(PendingLogin.Scheme, options =>
@@ -40,6 +40,6 @@ public static class SessionExtensions
         options.Cookie.SameSite = SameSiteMode.Lax;
         options.Cookie.Path = "/";
         options.ExpireTimeSpan = lifetime;
-        options.LoginPath = "/account/login";
+        options.LoginPath = AccountPaths.Login;
     }
 }

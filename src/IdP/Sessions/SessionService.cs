@@ -22,7 +22,8 @@ public sealed partial class SessionService(
     IOptions<IdpSessionOptions> options,
     ILogger<SessionService> logger)
 {
-    public async Task SignInAsync(HttpContext http, IdpUser user, UpstreamLogin upstream, IReadOnlyList<string> amr, string acr)
+    /// <param name="upstream">What ID-porten said, for a login that went there; null for a password login.</param>
+    public async Task SignInAsync(HttpContext http, IdpUser user, UpstreamLogin? upstream, IReadOnlyList<string> amr, string acr)
     {
         // A new session id on every authentication (ASVS 5 7.2.4): never reuse an old session.
         await EndCurrentAsync(http);
@@ -34,11 +35,11 @@ public sealed partial class SessionService(
             UserId = user.Id,
             CreatedAt = now,
             ExpiresAt = now + options.Value.AbsoluteTimeout,
-            UpstreamSessionId = upstream.SessionId,
-            UpstreamAcr = upstream.Acr,
-            UpstreamAmr = string.Join(' ', upstream.Amr),
+            UpstreamSessionId = upstream?.SessionId,
+            UpstreamAcr = upstream?.Acr,
+            UpstreamAmr = upstream is null ? null : string.Join(' ', upstream.Amr),
             ClientIp = http.Connection.RemoteIpAddress?.ToString(),
-            UpstreamIdTokenProtected = upstream.IdToken is null ? null : UpstreamIdTokenProtector(http, user.Id).Protect(upstream.IdToken),
+            UpstreamIdTokenProtected = upstream?.IdToken is null ? null : UpstreamIdTokenProtector(http, user.Id).Protect(upstream.IdToken),
         };
         db.Sessions.Add(session);
         user.LastLoginAt = now;

@@ -81,10 +81,13 @@ public sealed class TotpLoginTests(IdpFixture fixture) : IClassFixture<IdpFixtur
         var browser = Idp.NewBrowser();
         (await browser.GetAsync(IdpHost.Origin + "/account/enroll")).Address.AbsolutePath.Should().Be("/account/new-code");
 
-        // Logged in (both factors) is not enough either: changing the authenticator needs a new ID-porten login.
+        // Logged in (both factors) is not enough either: changing the authenticator needs a new ID-porten
+        // login. The person, back here after their login, is told on the start page that it is done (issue 9).
         var pid = Flows.NewPid();
         (await Flows.LogInAtIdPortenAsync(browser, await browser.GetAsync(IdpHost.Origin + "/account/login"), pid)).Address.AbsolutePath.Should().Be("/");
-        (await browser.GetAsync(IdpHost.Origin + "/account/enroll")).Address.AbsolutePath.Should().Be("/account/new-code");
+        var loggedIn = await browser.GetAsync(IdpHost.Origin + "/account/enroll");
+        loggedIn.Address.PathAndQuery.Should().Be("/?notice=already-logged-in");
+        loggedIn.Document.QuerySelector("code.secret").Should().BeNull("no new secret without a fresh ID-porten login");
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using Educloud.Idp.Data;
 using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Sessions;
-using Educloud.Idp.Totp;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -22,7 +21,7 @@ public sealed partial class EnrollWithCodeModel(
     EnrollmentCodes codes,
     PasswordThrottle throttle,
     AuditLog audit,
-    TimeProvider time,
+    LoginFlow flow,
     ILogger<EnrollWithCodeModel> logger) : PageModel
 {
     public bool Failed { get; private set; }
@@ -36,8 +35,8 @@ public sealed partial class EnrollWithCodeModel(
     public async Task<IActionResult> OnPostAsync(string? username, string? code, string? password, string? confirm)
     {
         Response.Headers.CacheControl = "no-store";
-        UserName = username?.Length <= 64 ? username : null;
-        var user = string.IsNullOrWhiteSpace(username) || username.Length > 64 || string.IsNullOrWhiteSpace(code) || code.Length > 64
+        UserName = username?.Length <= FieldLimits.UserName ? username : null;
+        var user = string.IsNullOrWhiteSpace(username) || username.Length > FieldLimits.UserName || string.IsNullOrWhiteSpace(code) || code.Length > FieldLimits.EnrollmentCode
             ? null
             : await users.FindByNameAsync(username.Trim());
         if (user is null || user.PidHash is not null || !await codes.IsValidAsync(user.Id, code!, HttpContext.RequestAborted))
@@ -95,8 +94,8 @@ public sealed partial class EnrollWithCodeModel(
         await users.ResetAccessFailedCountAsync(user);
         throttle.Forget(user.UserName!);
         await audit.WriteAsync(AuditEventTypes.EnrollmentCodeUsed, user.Id, HttpContext);
-        await new PendingLogin(user.Id, LoginPurpose.Enroll, LocalAccountExtensions.PasswordLogin, "/").SignInAsync(HttpContext, time);
-        return Redirect("/account/enroll");
+        // The enrollment code and the new password are the first factor; the authenticator comes next.
+        return Redirect((await flow.FirstFactorDoneAsync(HttpContext, user, FirstFactor.Password, LoginPurpose.Enroll, AccountPaths.Start, clientId: null))!);
     }
 
     [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "Enrollment code refused")]

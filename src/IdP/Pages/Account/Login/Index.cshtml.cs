@@ -1,10 +1,7 @@
-using Educloud.Idp.Data;
 using Educloud.Idp.Federation;
-using Educloud.Idp.Hosting;
 using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
-using Educloud.Idp.Totp;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -16,7 +13,7 @@ namespace Educloud.Idp.Pages.Account.Login;
 
 [AllowAnonymous]
 [EnableRateLimiting(LocalAccountExtensions.PasswordSubmissionPolicy)]
-public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogger<LoginModel> logger) : PageModel
+public sealed class LoginModel(IOptions<IdPortenOptions> idporten) : PageModel
 {
     public string ReturnUrl { get; private set; } = "/";
 
@@ -29,10 +26,17 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
     [BindProperty(Name = LoginApp.Parameter, SupportsGet = true)]
     public string? App { get; set; }
 
-    public void OnGet(string? returnUrl, bool fresh = false)
+    public IActionResult OnGet(string? returnUrl, bool fresh = false)
     {
+        // Someone logged in (the back button after the code) goes on, and is never offered a login again.
+        if (LoginFlow.LoginPageRedirect(HttpContext, returnUrl, fresh) is { } onward)
+        {
+            return Redirect(onward);
+        }
+
         ReturnUrl = LocalUrl.OrRoot(returnUrl, Request.PathBase);
         Fresh = fresh;
+        return Page();
     }
 
     public IActionResult OnPost(string? returnUrl, bool fresh = false)
@@ -50,55 +54,31 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
     public TimeSpan? Wait { get; private set; }
 
     /// <summary>
-    /// People without ID-porten: a correct password is only the first factor. It leads to the code
-    /// page (never to a session, never to an enrollment); one message for every failure. Wrong
-    /// passwords slow down the address that sends them (PasswordThrottle), never lock the account.
+    /// People without ID-porten: a correct password (<see cref="PasswordLogin"/>) is only the first
+    /// factor. It leads to the code page (never to a session, never to an enrollment).
     /// </summary>
     public async Task<IActionResult> OnPostPasswordAsync(
-        string? returnUrl, string? username, string? password,
-        [FromServices] PasswordCheck check, [FromServices] PasswordThrottle throttle, [FromServices] TotpService totp,
-        [FromServices] AuditLog audit, [FromServices] TimeProvider time)
+        string? returnUrl, string? username, string? password, [FromServices] PasswordLogin passwords, [FromServices] LoginFlow flow)
     {
         ReturnUrl = LocalUrl.OrRoot(returnUrl, Request.PathBase);
-        if (string.IsNullOrWhiteSpace(username) || username.Length > 64 || string.IsNullOrEmpty(password) || password.Length > 256)
+        var (user, wait) = await passwords.CheckAsync(HttpContext, username, password);
+        if (wait is not null)
         {
-            LogPasswordFailed(logger, "incomplete form");
-            return Failed();
+            return Throttled(wait.Value);
         }
 
-        var name = username.Trim();
-        var address = HttpContext.Connection.RemoteIpAddress;
-        if (throttle.WaitFor(name, address) is { } wait)
-        {
-            LogPasswordFailed(logger, "too many wrong passwords from this address");
-            return Throttled(wait);
-        }
-
-        // The same hashing work for every username (known, unknown, from ID-porten).
-        var (user, localUserId) = await check.CheckAsync(name, password);
         if (user is null)
         {
-            throttle.Failed(name, address);
-            LogPasswordFailed(logger, localUserId is null ? "unknown user" : "wrong password");
-            if (localUserId is not null)
-            {
-                await audit.WriteAsync(AuditEventTypes.PasswordFailed, localUserId, HttpContext, reason: "wrong password");
-            }
-
             return Failed();
         }
 
-        throttle.Succeeded(name, address);
-
-        // Without an authenticator a password leads nowhere: support revokes and issues a new code.
-        if (!await totp.HasActiveAsync(user.Id, HttpContext.RequestAborted))
+        if (await flow.FirstFactorDoneAsync(HttpContext, user, FirstFactor.Password, LoginPurpose.Login, ReturnUrl, AppClientId(ReturnUrl)) is not { } next)
         {
-            LogPasswordFailed(logger, "no authenticator");
+            passwords.NoAuthenticator();
             return Failed();
         }
 
-        await new PendingLogin(user.Id, LoginPurpose.Login, LocalAccountExtensions.PasswordLogin, ReturnUrl, AppClientId(ReturnUrl)).SignInAsync(HttpContext, time);
-        return Redirect("/account/code");
+        return Redirect(next);
     }
 
     private PageResult Throttled(TimeSpan wait)
@@ -115,7 +95,4 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();
     }
-
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Password login refused: {Why}")]
-    private static partial void LogPasswordFailed(ILogger logger, string why);
 }

@@ -17,6 +17,6 @@ public sealed class LogoutModel(SessionService sessions) : PageModel
     {
         // A session from ID-porten ends at ID-porten too, then the person is back on the start page.
         var upstreamIdToken = await sessions.EndCurrentReturningUpstreamIdTokenAsync(HttpContext);
-        return upstreamIdToken is null ? Redirect("/") : UpstreamLogout.ThenReturnTo(upstreamIdToken, "/");
+        return upstreamIdToken is null ? Redirect(AccountPaths.Start) : UpstreamLogout.ThenReturnTo(upstreamIdToken, AccountPaths.Start);
     }
 }

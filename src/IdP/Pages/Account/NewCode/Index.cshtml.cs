@@ -19,7 +19,7 @@ public sealed class NewCodeModel(IOptions<IdPortenOptions> idporten) : PageModel
 
     public IActionResult OnPost()
     {
-        var properties = FederationEndpoints.ChallengeProperties("/", fresh: true, idporten.Value);
+        var properties = FederationEndpoints.ChallengeProperties(AccountPaths.Start, fresh: true, idporten.Value);
         properties.Items[FederationEndpoints.PurposeItem] = LoginPurpose.Enroll;
         return Challenge(properties, OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
     }

@@ -1,8 +1,8 @@
-using Educloud.Idp.Hosting;
+using Educloud.Idp.Sessions;
 using Educloud.Idp.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
-namespace Educloud.Idp.Tests.Hosting;
+namespace Educloud.Idp.Tests.Sessions;
 
 /// <summary>
 /// The one way-back check (issue 8, item 2): known open-redirect bypasses are refused, and what is

@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Educloud.Idp.Hosting;
+namespace Educloud.Idp.Sessions;
 
 /// <summary>
 /// The one open-redirect guard of the IdP: every "way back" (returnUrl of the login, code and
