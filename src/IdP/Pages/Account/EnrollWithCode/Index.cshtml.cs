@@ -94,7 +94,7 @@ public sealed partial class EnrollWithCodeModel(
         await users.SetLockoutEndDateAsync(user, null);
         await users.ResetAccessFailedCountAsync(user);
         throttle.Forget(user.UserName!);
-        await audit.WriteAsync(AuditEventTypes.EnrollmentCodeUsed, user.Id, HttpContext);
+        await audit.WriteAsync(AuditEventTypes.EnrollmentCodeUsed, user.Id, new(HttpContext.Connection.RemoteIpAddress), cancellationToken: HttpContext.RequestAborted);
         await new PendingLogin(user.Id, LoginPurpose.Enroll, LocalAccountExtensions.PasswordLogin, "/").SignInAsync(HttpContext, time);
         return Redirect("/account/enroll");
     }

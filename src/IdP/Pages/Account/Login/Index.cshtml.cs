@@ -82,7 +82,7 @@ public sealed partial class LoginModel(IOptions<IdPortenOptions> idporten, ILogg
             LogPasswordFailed(logger, localUserId is null ? "unknown user" : "wrong password");
             if (localUserId is not null)
             {
-                await audit.WriteAsync(AuditEventTypes.PasswordFailed, localUserId, HttpContext, reason: "wrong password");
+                await audit.WriteAsync(AuditEventTypes.PasswordFailed, localUserId, new(address), reason: "wrong password", cancellationToken: HttpContext.RequestAborted);
             }
 
             return Failed();
