@@ -21,9 +21,7 @@ public sealed partial class UserActions(
         ActAsync(id, AuditEventTypes.AuthenticatorRevoked, caller, async user =>
         {
             await db.TotpFactors.Where(f => f.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
-            var sessions = await everySession.EndAsync(user.Id, cancellationToken);
-            actor.Audit(caller, AuditEventTypes.AuthenticatorRevoked, user.Id, reason: reason);
-            await db.SaveChangesAsync(cancellationToken);
+            var sessions = await EndEverySessionAsync(user, AuditEventTypes.AuthenticatorRevoked, reason, caller, cancellationToken);
             LogRevoked(logger, user.Id, caller.UserId, sessions);
         }, cancellationToken);
 
@@ -31,9 +29,7 @@ public sealed partial class UserActions(
     public Task<Results<NoContent, ProblemHttpResult>> EndSessionsAsync(string id, string? reason, ApiCaller caller, CancellationToken cancellationToken) =>
         ActAsync(id, AuditEventTypes.SessionsEnded, caller, async user =>
         {
-            var sessions = await everySession.EndAsync(user.Id, cancellationToken);
-            actor.Audit(caller, AuditEventTypes.SessionsEnded, user.Id, reason: reason);
-            await db.SaveChangesAsync(cancellationToken);
+            var sessions = await EndEverySessionAsync(user, AuditEventTypes.SessionsEnded, reason, caller, cancellationToken);
             LogSessionsEnded(logger, user.Id, caller.UserId, sessions);
         }, cancellationToken);
 
@@ -65,6 +61,15 @@ public sealed partial class UserActions(
 
         await change(user);
         return TypedResults.NoContent();
+    }
+
+    /// <returns>How many sessions were ended.</returns>
+    private async Task<int> EndEverySessionAsync(IdpUser user, string act, string? reason, ApiCaller caller, CancellationToken cancellationToken)
+    {
+        var sessions = await everySession.EndAsync(user.Id, cancellationToken);
+        actor.Audit(caller, act, user.Id, reason: reason);
+        await db.SaveChangesAsync(cancellationToken);
+        return sessions;
     }
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Authenticator of user {UserId} revoked by {Actor}; {Sessions} session(s) ended")]
