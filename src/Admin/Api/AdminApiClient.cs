@@ -10,8 +10,9 @@ namespace Educloud.Idp.Admin.Api;
 
 /// <summary>
 /// The IdP's admin API, called with the access token the console got when this person logged in
-/// (so the API audits them, not the console). Every failure becomes an <see cref="AdminApiException"/>
-/// with the API's problem title; a 401 sends the person to log in again (<see cref="AdminApiErrorFilter"/>).
+/// (so the API audits them, not the console). Every answer that is not a success becomes an
+/// <see cref="AdminApiException"/> with the API's problem title; a 401 sends the person to log in
+/// again (<see cref="AdminApiErrorFilter"/>). No answer at all is <see cref="Hosting.IdpUnreachable"/>.
 /// </summary>
 public sealed class AdminApiClient(HttpClient http, IHttpContextAccessor accessor)
 {
@@ -111,16 +112,9 @@ public sealed class AdminApiClient(HttpClient http, IHttpContextAccessor accesso
             request.Content = JsonContent.Create(body, body.GetType());
         }
 
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException exception)
-        {
-            throw new AdminApiException(StatusCodes.Status502BadGateway, "The IdP could not be reached.", exception.Message);
-        }
-
+        // An IdP that does not answer (refused, timed out) is not caught here: it goes on to the
+        // exception handler's 503 page, the same as at sign-in (Hosting/IdpUnreachable).
+        var response = await http.SendAsync(request, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
             return response;

@@ -132,7 +132,11 @@ public static class ConsoleExtensions
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandlingPath = "/error",
-            StatusCodeSelector = exception => exception is AdminApiException api ? api.Status : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = exception => exception is AdminApiException api ? api.Status
+                : IdpUnreachable.Explains(exception) ? StatusCodes.Status503ServiceUnavailable
+                : StatusCodes.Status500InternalServerError,
+            // An unreachable IdP is logged once, by the error page (event 9102), not as an unhandled exception with its stack.
+            SuppressDiagnosticsCallback = context => IdpUnreachable.Explains(context.Exception),
         });
         app.UseStatusCodePagesWithReExecute("/error/{0}");
         // Before authentication: a challenge the IdP refuses (unknown redirect URI) becomes the sign-in-failed page, not a 500.

@@ -23,6 +23,12 @@ internal static partial class SignInFailure
     /// <summary>OnRemoteFailure of the OIDC handler: a failure at /signin-oidc.</summary>
     public static Task HandleAsync(RemoteFailureContext context)
     {
+        if (IdpUnreachable.Explains(context.Failure))
+        {
+            // Not a refusal: the IdP did not answer (the code exchange). Left to the exception handler's 503 page.
+            return Task.CompletedTask;
+        }
+
         ShowPage(context.HttpContext, context.Request.Query["error"].ToString(), context.Failure);
         context.HandleResponse();
         return Task.CompletedTask;

@@ -2,14 +2,12 @@ using Educloud.Idp.Connect;
 using Educloud.Idp.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using OpenIddict.Abstractions;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Educloud.Idp.Admin;
 
 /// <summary>
-/// Who is calling the admin API, whether they may act on a given person, and the one way their
-/// actions reach the audit log.
+/// Whether a caller (<see cref="ApiCaller"/>) may act on a given person, and how their acts reach
+/// the audit log (through <see cref="AuditLog"/>, the one writer).
 /// </summary>
 /// <remarks>
 /// Roles are always read from the database at the moment of the act, for the caller (see
@@ -17,29 +15,12 @@ namespace Educloud.Idp.Admin;
 /// on, so a role granted or taken away a second ago counts (OWASP ASVS 4.0.3 V4.1.3, least privilege;
 /// V4.2.1, no privilege escalation through another person's account).
 /// </remarks>
-public sealed partial class AdminActor(IHttpContextAccessor accessor, IdpDbContext db, TimeProvider time, ILogger<AdminActor> logger)
+public sealed partial class AdminActor(IdpDbContext db, AuditLog audit, ILogger<AdminActor> logger)
 {
-    /// <summary>HttpContext.Items key: the caller's roles, read from the database when the request was authorized.</summary>
-    internal const string RolesItem = "Educloud.Idp.Admin.CallerRoles";
-
     /// <summary>What support is told when the person they act on holds a role.</summary>
     public const string OnlyAdminTitle = "Only an admin can change a person who has a role.";
 
     private readonly Dictionary<string, IReadOnlyList<string>> privilegedTargets = new(StringComparer.Ordinal);
-
-    private HttpContext Http => accessor.HttpContext ?? throw new InvalidOperationException("No request.");
-
-    public string UserId => Http.User.GetClaim(Claims.Subject) ?? "?";
-
-    /// <summary>The strongest role the caller acts with: held in the token and in the database now.</summary>
-    public string Role
-    {
-        get
-        {
-            var roles = Http.Items[RolesItem] as IReadOnlyCollection<string> ?? [.. Http.User.GetClaims(Claims.Role)];
-            return roles.Contains(AdminRoles.Admin) ? AdminRoles.Admin : roles.Contains(AdminRoles.Support) ? AdminRoles.Support : "?";
-        }
-    }
 
     /// <summary>The admin API roles (admin, support) a person holds in the database now.</summary>
     public static async Task<IReadOnlyList<string>> RolesOfAsync(IdpDbContext db, string userId, CancellationToken cancellationToken)
@@ -59,7 +40,7 @@ public sealed partial class AdminActor(IHttpContextAccessor accessor, IdpDbConte
     /// event of the act is followed by an <see cref="AuditEventTypes.ActedOnPrivileged"/> event.
     /// </summary>
     /// <returns>null when the act may go on; otherwise the 403 problem to answer (nothing was changed).</returns>
-    public async Task<ProblemHttpResult?> RefuseUnlessMayChangeAsync(IdpUser target, string act, CancellationToken cancellationToken)
+    public async Task<ProblemHttpResult?> RefuseUnlessMayChangeAsync(ApiCaller caller, IdpUser target, string act, CancellationToken cancellationToken)
     {
         var targetRoles = await RolesOfAsync(db, target.Id, cancellationToken);
         if (targetRoles.Count == 0)
@@ -67,54 +48,42 @@ public sealed partial class AdminActor(IHttpContextAccessor accessor, IdpDbConte
             return null;
         }
 
-        if (Role == AdminRoles.Admin)
+        if (caller.IsAdmin)
         {
             privilegedTargets[target.Id] = targetRoles;
             return null;
         }
 
         // Nothing of the act is in the unit of work yet: only this event is saved.
-        Audit(AuditEventTypes.RefusedOnPrivileged, target.Id, reason: $"{act}: the person has the role {string.Join(", ", targetRoles)}");
+        Audit(caller, AuditEventTypes.RefusedOnPrivileged, target.Id, reason: $"{act}: the person has the role {string.Join(", ", targetRoles)}");
         await db.SaveChangesAsync(cancellationToken);
-        LogRefused(logger, act, target.Id, UserId, Role);
-        return UserEndpoints.Problem(StatusCodes.Status403Forbidden, OnlyAdminTitle,
+        LogRefused(logger, act, target.Id, caller.UserId, caller.Role);
+        return AdminProblems.Problem(StatusCodes.Status403Forbidden, OnlyAdminTitle,
             "This person has a role in the admin console (" + string.Join(", ", targetRoles) + "). Nothing was changed; ask an admin.");
     }
 
     /// <summary>Whether the caller may change a person with these roles (for the console to offer the actions or not).</summary>
-    public bool MayChange(IReadOnlyCollection<string> targetRoles) => targetRoles.Count == 0 || Role == AdminRoles.Admin;
+    public static bool MayChange(ApiCaller caller, IReadOnlyCollection<string> targetRoles) => targetRoles.Count == 0 || caller.IsAdmin;
 
     /// <summary>Adds the audit event to the unit of work (saved with the caller's SaveChanges).</summary>
-    public void Audit(string type, string? userId, string? clientId = null, string? reason = null)
+    public void Audit(ApiCaller caller, string type, string? userId, string? clientId = null, string? reason = null)
     {
-        Add(type, userId, clientId, reason);
+        audit.Add(type, userId, caller.AuditSource, clientId, reason);
         if (userId is not null && privilegedTargets.TryGetValue(userId, out var targetRoles))
         {
             // One queryable row per act on a person with a role (type filter in GET /api/admin/audit),
             // next to the act's own event, which keeps its usual type.
-            Add(AuditEventTypes.ActedOnPrivileged, userId, clientId, $"{type} on a person with the role {string.Join(", ", targetRoles)}");
-            LogActedOnPrivileged(logger, type, userId, UserId);
+            audit.Add(AuditEventTypes.ActedOnPrivileged, userId, caller.AuditSource, clientId, $"{type} on a person with the role {string.Join(", ", targetRoles)}");
+            LogActedOnPrivileged(logger, type, userId, caller.UserId);
         }
     }
 
-    public async Task AuditAsync(string type, string? userId, string? clientId = null, string? reason = null)
+    /// <summary>Adds the audit event and saves the unit of work (the act and its event together).</summary>
+    public async Task AuditAsync(ApiCaller caller, string type, string? userId, string? clientId, string? reason, CancellationToken cancellationToken)
     {
-        Audit(type, userId, clientId, reason);
-        await db.SaveChangesAsync(Http.RequestAborted);
+        Audit(caller, type, userId, clientId, reason);
+        await db.SaveChangesAsync(cancellationToken);
     }
-
-    private void Add(string type, string? userId, string? clientId, string? reason) =>
-        db.AuditEvents.Add(new AuditEvent
-        {
-            At = time.GetUtcNow(),
-            Type = type,
-            UserId = userId,
-            ClientId = clientId,
-            ClientIp = Http.Connection.RemoteIpAddress?.ToString(),
-            Actor = UserId,
-            ActorRole = Role,
-            Reason = reason,
-        });
 
     [LoggerMessage(EventId = 6020, Level = LogLevel.Warning, Message = "Refused {Act} on user {UserId}, who has a role, by {Actor} ({ActorRole}): only an admin may")]
     private static partial void LogRefused(ILogger logger, string act, string userId, string actor, string actorRole);

@@ -46,9 +46,11 @@ public static class AdminApiExtensions
             options.ShouldInclude = description => description.RelativePath?.StartsWith("api/admin", StringComparison.Ordinal) == true;
             options.AddDocumentTransformer<AdminApiSecurityScheme>();
         });
-        builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<AdminActor>();
-        builder.Services.AddScoped<AuthenticatorRevocation>();
+        builder.Services.AddScoped<UserDirectory>();
+        builder.Services.AddScoped<UserActions>();
+        builder.Services.AddScoped<LocalUsers>();
+        builder.Services.AddScoped<AppRegistry>();
         return builder;
     }
 
@@ -66,7 +68,7 @@ public static class AdminApiExtensions
     /// <summary>
     /// A token for the admin API, and one of the given roles held both in the token and in the
     /// database now: a role taken away stops working at once, not when the access token expires
-    /// (ASVS 4.0.3 V4.1.3). The roles the caller acts with are kept for <see cref="AdminActor"/>.
+    /// (ASVS 4.0.3 V4.1.3). The roles the caller acts with are kept for <see cref="ApiCaller"/>.
     /// </summary>
     private static async Task<bool> HasRoleNowAsync(AuthorizationHandlerContext context, params string[] roles)
     {
@@ -79,7 +81,7 @@ public static class AdminApiExtensions
         var db = http.RequestServices.GetRequiredService<Data.IdpDbContext>();
         var held = await AdminActor.RolesOfAsync(db, subject, http.RequestAborted);
         var acting = context.User.GetClaims(OpenIddictConstants.Claims.Role).Intersect(held, StringComparer.Ordinal).ToList();
-        http.Items[AdminActor.RolesItem] = acting;
+        http.Items[ApiCaller.RolesItem] = acting;
         return roles.Any(acting.Contains);
     }
 

@@ -2,17 +2,12 @@ using System.Globalization;
 using System.Text;
 using Educloud.Idp.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace Educloud.Idp.Admin;
-
-public sealed record AuditEntry(long Id, DateTimeOffset At, string Type, string? UserId, string? ClientId, string? Actor, string? ActorRole, string? Reason, string? ClientIp);
 
 /// <summary>The audit log: filtered by user, type and time; as JSON or as a CSV export. Support and admin may read it.</summary>
 public static class AuditEndpoints
 {
-    private const int MaxRows = 10_000;
-
     private static readonly System.Buffers.SearchValues<char> NeedQuotes = System.Buffers.SearchValues.Create(",;\t\"\r\n");
 
     public static void MapAdminAudit(this RouteGroupBuilder api)
@@ -27,31 +22,31 @@ public static class AuditEndpoints
     private static async Task<Results<Ok<List<AuditEntry>>, ProblemHttpResult>> ListAsync(
         string? userId, string? type, string? from, string? to, int? limit, IdpDbContext db, CancellationToken cancellationToken)
     {
-        var (query, problem) = Filter(db, userId, type, from, to);
+        var (query, problem) = AuditQuery.Filter(db, userId, type, from, to);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (limit is < 1 or > MaxRows)
+        if (limit is < 1 or > AuditQuery.MaxRows)
         {
-            return UserEndpoints.Problem(400, $"'limit' must be between 1 and {MaxRows}.");
+            return AdminProblems.BadRequest($"'limit' must be between 1 and {AuditQuery.MaxRows}.");
         }
 
-        return TypedResults.Ok(await Rows(query!, limit ?? 100).ToListAsync(cancellationToken));
+        return TypedResults.Ok(await AuditQuery.RowsAsync(query!, limit ?? 100, cancellationToken));
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportAsync(
         string? userId, string? type, string? from, string? to, IdpDbContext db, CancellationToken cancellationToken)
     {
-        var (query, problem) = Filter(db, userId, type, from, to);
+        var (query, problem) = AuditQuery.Filter(db, userId, type, from, to);
         if (problem is not null)
         {
             return problem;
         }
 
         var csv = new StringBuilder("id,at,type,user_id,client_id,actor,actor_role,reason,client_ip\r\n");
-        foreach (var e in await Rows(query!, MaxRows).ToListAsync(cancellationToken))
+        foreach (var e in await AuditQuery.RowsAsync(query!, AuditQuery.MaxRows, cancellationToken))
         {
             csv.AppendJoin(',', [
                 e.Id.ToString(CultureInfo.InvariantCulture), e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
@@ -59,71 +54,6 @@ public static class AuditEndpoints
         }
 
         return TypedResults.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", "audit.csv");
-    }
-
-    private static (IQueryable<AuditEvent>? Query, ProblemHttpResult? Problem) Filter(IdpDbContext db, string? userId, string? type, string? from, string? to)
-    {
-        if (!TryTime(from, out var since) || !TryTime(to, out var until))
-        {
-            return (null, UserEndpoints.Problem(400, "'from' and 'to' must be ISO 8601 times with an offset (e.g. 2026-11-25T12:00:00Z)."));
-        }
-
-        if (since is not null && until is not null && since > until)
-        {
-            return (null, UserEndpoints.Problem(400, "'from' is after 'to'."));
-        }
-
-        if (userId is { Length: > 450 } || type is { Length: > 64 })
-        {
-            return (null, UserEndpoints.Problem(400, "'userId' or 'type' is too long."));
-        }
-
-        var query = db.AuditEvents.AsNoTracking();
-        if (!string.IsNullOrEmpty(userId))
-        {
-            query = query.Where(a => a.UserId == userId);
-        }
-
-        if (!string.IsNullOrEmpty(type))
-        {
-            query = query.Where(a => a.Type == type);
-        }
-
-        // Times are stored in UTC (the one clock), so the filter is compared in UTC too.
-        if (since is not null)
-        {
-            var at = since.Value;
-            query = query.Where(a => a.At >= at);
-        }
-
-        if (until is not null)
-        {
-            var at = until.Value;
-            query = query.Where(a => a.At <= at);
-        }
-
-        return (query, null);
-    }
-
-    private static IQueryable<AuditEntry> Rows(IQueryable<AuditEvent> query, int limit) =>
-        query.OrderByDescending(a => a.Id).Take(limit)
-            .Select(a => new AuditEntry(a.Id, a.At, a.Type, a.UserId, a.ClientId, a.Actor, a.ActorRole, a.Reason, a.ClientIp));
-
-    private static bool TryTime(string? text, out DateTimeOffset? value)
-    {
-        value = null;
-        if (string.IsNullOrEmpty(text))
-        {
-            return true;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            value = parsed.ToUniversalTime();
-            return true;
-        }
-
-        return false;
     }
 
     /// <summary>

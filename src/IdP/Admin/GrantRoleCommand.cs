@@ -70,16 +70,7 @@ public static partial class GrantRoleCommand
             return (false, "Could not grant the role: " + string.Join("; ", result.Errors.Select(e => e.Description)));
         }
 
-        var db = services.GetRequiredService<IdpDbContext>();
-        db.AuditEvents.Add(new AuditEvent
-        {
-            At = services.GetRequiredService<TimeProvider>().GetUtcNow(),
-            Type = AuditEventTypes.RoleGranted,
-            UserId = user.Id,
-            Actor = "command-line",
-            Reason = role,
-        });
-        await db.SaveChangesAsync();
+        await services.GetRequiredService<AuditLog>().WriteAsync(AuditEventTypes.RoleGranted, user.Id, AuditSource.CommandLine, reason: role);
         LogGranted(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrantRoleCommand)), user.Id, role);
         return (true, $"Granted '{role}' to user {user.Id}.");
     }

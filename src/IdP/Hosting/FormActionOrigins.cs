@@ -76,7 +76,7 @@ public sealed class FormActionOrigins(IServiceScopeFactory scopes, IOptions<IdPo
             await foreach (var application in applications.ListAsync(count: null, offset: null, cancellationToken))
             {
                 var properties = await applications.GetPropertiesAsync(application, cancellationToken);
-                if (properties.TryGetValue(AppEndpoints.Disabled, out var disabled) && disabled.ValueKind == JsonValueKind.True)
+                if (properties.TryGetValue(AppDescriptors.Disabled, out var disabled) && disabled.ValueKind == JsonValueKind.True)
                 {
                     continue;
                 }

@@ -35,7 +35,7 @@ public sealed partial class PasswordLogin(PasswordCheck check, PasswordThrottle 
             LogPasswordFailed(logger, localUserId is null ? "unknown user" : "wrong password");
             if (localUserId is not null)
             {
-                await audit.WriteAsync(AuditEventTypes.PasswordFailed, localUserId, http, reason: "wrong password");
+                await audit.WriteAsync(AuditEventTypes.PasswordFailed, localUserId, new(http.Connection.RemoteIpAddress), reason: "wrong password", cancellationToken: http.RequestAborted);
             }
 
             return (null, null);

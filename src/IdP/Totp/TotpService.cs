@@ -147,7 +147,7 @@ public sealed partial class TotpService(
         var step = Match(Secret(pending), code, now);
         if (step is null)
         {
-            await audit.WriteAsync(AuditEventTypes.TotpWrongCode, userId, http, clientId);
+            await audit.WriteAsync(AuditEventTypes.TotpWrongCode, userId, new(http.Connection.RemoteIpAddress), clientId, cancellationToken: http.RequestAborted);
             LogRefused(logger, userId, TotpResult.WrongCode);
             return TotpResult.WrongCode;
         }
@@ -180,7 +180,7 @@ public sealed partial class TotpService(
         }
 
         await transaction.CommitAsync(http.RequestAborted);
-        await audit.WriteAsync(replaced > 0 ? AuditEventTypes.TotpReplaced : AuditEventTypes.TotpEnrolled, userId, http, clientId);
+        await audit.WriteAsync(replaced > 0 ? AuditEventTypes.TotpReplaced : AuditEventTypes.TotpEnrolled, userId, new(http.Connection.RemoteIpAddress), clientId, cancellationToken: http.RequestAborted);
         LogEnrolled(logger, userId, replaced > 0);
         metrics.AuthenticatorConfirmed(replaced > 0);
         return TotpResult.Accepted;
@@ -240,7 +240,7 @@ public sealed partial class TotpService(
         if (accepted != 1)
         {
             // A replayed code stays counted as a failed attempt.
-            await audit.WriteAsync(AuditEventTypes.TotpReuseAttempted, userId, http, clientId);
+            await audit.WriteAsync(AuditEventTypes.TotpReuseAttempted, userId, new(http.Connection.RemoteIpAddress), clientId, cancellationToken: http.RequestAborted);
             LogRefused(logger, userId, TotpResult.Reused);
             return TotpResult.Reused;
         }
@@ -306,19 +306,19 @@ public sealed partial class TotpService(
             .Select(u => new { u.TotpFailedAttempts, u.TotpLockedUntil }).SingleAsync(http.RequestAborted);
         if (state.TotpFailedAttempts >= Settings.MaxConsecutiveFailures)
         {
-            await audit.WriteAsync(AuditEventTypes.TotpLockedOut, userId, http, clientId, reason: "stopped: support must unlock, or a new authenticator be set up");
+            await audit.WriteAsync(AuditEventTypes.TotpLockedOut, userId, new(http.Connection.RemoteIpAddress), clientId, reason: "stopped: support must unlock, or a new authenticator be set up", cancellationToken: http.RequestAborted);
             LogStopped(logger, userId, state.TotpFailedAttempts);
             return TotpResult.LockedOut;
         }
 
         if (state.TotpLockedUntil > now)
         {
-            await audit.WriteAsync(AuditEventTypes.TotpLockedOut, userId, http, clientId, reason: $"until {state.TotpLockedUntil:O}");
+            await audit.WriteAsync(AuditEventTypes.TotpLockedOut, userId, new(http.Connection.RemoteIpAddress), clientId, reason: $"until {state.TotpLockedUntil:O}", cancellationToken: http.RequestAborted);
             LogRefused(logger, userId, TotpResult.LockedOut);
             return TotpResult.LockedOut;
         }
 
-        await audit.WriteAsync(AuditEventTypes.TotpWrongCode, userId, http, clientId);
+        await audit.WriteAsync(AuditEventTypes.TotpWrongCode, userId, new(http.Connection.RemoteIpAddress), clientId, cancellationToken: http.RequestAborted);
         LogRefused(logger, userId, TotpResult.WrongCode);
         return TotpResult.WrongCode;
     }

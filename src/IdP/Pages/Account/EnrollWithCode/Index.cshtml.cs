@@ -93,7 +93,7 @@ public sealed partial class EnrollWithCodeModel(
         await users.SetLockoutEndDateAsync(user, null);
         await users.ResetAccessFailedCountAsync(user);
         throttle.Forget(user.UserName!);
-        await audit.WriteAsync(AuditEventTypes.EnrollmentCodeUsed, user.Id, HttpContext);
+        await audit.WriteAsync(AuditEventTypes.EnrollmentCodeUsed, user.Id, new(HttpContext.Connection.RemoteIpAddress), cancellationToken: HttpContext.RequestAborted);
         // The enrollment code and the new password are the first factor; the authenticator comes next.
         return Redirect((await flow.FirstFactorDoneAsync(HttpContext, user, FirstFactor.Password, LoginPurpose.Enroll, AccountPaths.Start, clientId: null))!);
     }
