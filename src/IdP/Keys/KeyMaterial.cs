@@ -61,7 +61,7 @@ public sealed class KeyMaterial
     private static T DevelopmentOnly<T>(IHostEnvironment environment, Func<T> create) =>
         environment.IsDevelopment()
             ? create()
-            : throw new InvalidOperationException("Development keys are refused outside Development: set Keys:SigningKeyPaths, Keys:EncryptionKeyPath, Keys:DataProtectionKeyPath and Users:PidLookupKeyPath.");
+            : throw new SettingsException("Development keys are refused outside Development: set Keys:SigningKeyPaths, Keys:EncryptionKeyPath, Keys:DataProtectionKeyPath and Users:PidLookupKeyPath.");
 
     private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
@@ -99,12 +99,12 @@ public sealed class KeyMaterial
         }
         catch (FormatException)
         {
-            throw new InvalidOperationException($"{key}: '{path}' must hold base64 text.");
+            throw new SettingsException($"{key}: '{path}' must hold base64 text.");
         }
 
         if (exactBytes is { } n ? bytes.Length != n : bytes.Length < 32)
         {
-            throw new InvalidOperationException($"{key}: '{path}' must hold {(exactBytes is null ? "at least 32" : exactBytes.ToString())} random bytes, base64 encoded.");
+            throw new SettingsException($"{key}: '{path}' must hold {(exactBytes is null ? "at least 32" : exactBytes.ToString())} random bytes, base64 encoded.");
         }
 
         return bytes;

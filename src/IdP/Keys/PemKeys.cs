@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Educloud.Idp.Settings;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Educloud.Idp.Keys;
@@ -157,5 +158,5 @@ public static class PemKeys
         }
     }
 
-    private static InvalidOperationException Refused(string setting, string path, string why) => new($"{setting}: '{path}' {why}");
+    private static SettingsException Refused(string setting, string path, string why) => new($"{setting}: '{path}' {why}");
 }
