@@ -39,7 +39,7 @@ public sealed partial class UpstreamStartFailure(IdpMetrics metrics, ILogger<Ups
     {
         public static OpenIddictClientHandlerDescriptor Descriptor { get; } = OpenIddictClientHandlerDescriptor.CreateBuilder<ProcessChallengeContext>()
             .UseSingletonHandler<MarkLogin>()
-            .SetOrder(OpenIddictClientHandlers.ValidateChallengeDemand.Descriptor.Order + 500)
+            .SetOrder(OpenIddictClientHandlers.ValidateChallengeDemand.Descriptor.Order + 100)
             .SetType(OpenIddictClientHandlerType.Custom)
             .Build();
 
@@ -51,7 +51,7 @@ public sealed partial class UpstreamStartFailure(IdpMetrics metrics, ILogger<Ups
     {
         public static OpenIddictClientHandlerDescriptor Descriptor { get; } = OpenIddictClientHandlerDescriptor.CreateBuilder<ProcessSignOutContext>()
             .UseSingletonHandler<MarkLogout>()
-            .SetOrder(OpenIddictClientHandlers.ValidateSignOutDemand.Descriptor.Order + 500)
+            .SetOrder(OpenIddictClientHandlers.ValidateSignOutDemand.Descriptor.Order + 100)
             .SetType(OpenIddictClientHandlerType.Custom)
             .Build();
 

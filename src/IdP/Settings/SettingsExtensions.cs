@@ -5,17 +5,15 @@ namespace Educloud.Idp.Settings;
 
 public static class SettingsExtensions
 {
-    /// <summary>The settings every feature shares, bound and validated (features read theirs with <see cref="GetValidated"/>).</summary>
+    /// <summary>
+    /// The IdP's clock and the research apps of configuration (read only through IOptions). Every other
+    /// section is read by its feature's extension with <see cref="GetValidated"/> (Data, Keys, Sessions,
+    /// Connect, Federation after the simulator's issuer is settled, Totp, LocalAccounts, Pages).
+    /// </summary>
     public static WebApplicationBuilder AddIdpSettings(this WebApplicationBuilder builder)
     {
         // The one clock of the IdP: every security decision asks it (tests swap in FakeTimeProvider).
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.GetValidated(DatabaseOptions.Section, new DatabaseOptionsValidator());
-        builder.GetValidated(IdPortenOptions.Section, new IdPortenOptionsValidator(builder.Environment));
-        builder.GetValidated(KeysOptions.Section, new KeysOptionsValidator(builder.Environment));
-        builder.GetValidated(UsersOptions.Section, new UsersOptionsValidator(builder.Environment));
-        builder.GetValidated(IdpSessionOptions.Section, new IdpSessionOptionsValidator());
-        builder.GetValidated(TokenOptions.Section, new TokenOptionsValidator());
         // The section is the list itself ("Clients:0:ClientId").
         builder.GetValidated(ClientsOptions.Section, new ClientsOptionsValidator(builder.Environment), (section, options) => section.Bind(options.Clients));
         return builder;

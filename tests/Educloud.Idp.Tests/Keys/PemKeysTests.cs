@@ -45,7 +45,7 @@ public sealed class PemKeysTests : IDisposable
         { ECDsa.Create(ECCurve.NamedCurves.nistP384).ExportPkcs8PrivateKeyPem(), "P-256" },
         { "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "neither RSA nor EC" },
         { ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportEncryptedPkcs8PrivateKeyPem("pw", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 1000)), "encrypted" },
-        { RSA.Create(2048).ExportRSAPrivateKeyPem() + ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem(), "expected one private key" },
+        { RSA.Create(2048).ExportRSAPrivateKeyPem() + "\n" + ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem(), "expected one private key" },
     };
 
     [Theory]
@@ -158,13 +158,15 @@ public sealed class PemKeysTests : IDisposable
     {
         var path = Path.Combine(folder, Guid.NewGuid().ToString("N") + ".pem");
         var start = new ProcessStartInfo("openssl") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in command.Split(' '))
+        // The output first, after the command: genrsa takes its options before the key size.
+        var arguments = command.Split(' ');
+        start.ArgumentList.Add(arguments[0]);
+        start.ArgumentList.Add("-out");
+        start.ArgumentList.Add(path);
+        foreach (var argument in arguments.Skip(1))
         {
             start.ArgumentList.Add(argument);
         }
-
-        start.ArgumentList.Add("-out");
-        start.ArgumentList.Add(path);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
