@@ -24,7 +24,8 @@ builder.AddIdpSettings()
        .AddIdpPages()
        .AddIdpAdminApi()
        .AddIdpOperations()
-       .AddIdpLogRedaction();
+       .AddIdpLogRedaction()
+       .AddIdpConsoleLogs();
 
 var app = builder.Build();
 
