@@ -15,6 +15,7 @@ SettingsFailure.ReportWithoutStackTrace();
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddIdpSettings()
+       .AddIdpFixedIssuer()
        .AddIdpKeys()
        .AddIdpData()
        .AddIdpSessions()
@@ -25,7 +26,8 @@ builder.AddIdpSettings()
        .AddIdpPages()
        .AddIdpAdminApi()
        .AddIdpOperations()
-       .AddIdpLogRedaction();
+       .AddIdpLogRedaction()
+       .AddIdpConsoleLogs();
 
 var app = builder.Build();
 

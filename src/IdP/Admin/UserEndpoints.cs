@@ -1,3 +1,4 @@
+using Educloud.Idp.Hosting;
 using Educloud.Idp.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -70,7 +71,7 @@ public static class LocalUserEndpoints
             return problem;
         }
 
-        var enrollUrl = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{AccountPaths.EnrollWithCode}";
+        var enrollUrl = FixedIssuer.Url(http, AccountPaths.EnrollWithCode);
         var issued = await localUsers.IssueEnrollmentCodeAsync(id, body?.Reason, enrollUrl, caller, cancellationToken);
         if (issued.Result is Created<EnrollmentCodeResponse>)
         {

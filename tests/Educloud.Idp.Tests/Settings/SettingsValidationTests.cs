@@ -1,6 +1,5 @@
 using Educloud.Idp.Settings;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Educloud.Idp.Tests.Infrastructure;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 
@@ -104,32 +103,53 @@ public sealed class SettingsValidationTests
     [Fact]
     public void IdP_InProductionWithTheSimulator_RefusesToStart()
     {
-        using var factory = new ProductionIdp();
+        using var factory = new ProductionIdp(new Dictionary<string, string> { ["Server:Issuer"] = "https://idp.example.org", ["IdPorten:UseSimulator"] = "true", ["IdPorten:ClientId"] = "x" });
 
         var start = () => factory.Server;
 
         start.Should().Throw<Exception>().Which.ToString().Should().Contain("IdPorten:UseSimulator");
     }
 
-    private sealed class ProductionIdp : WebApplicationFactory<Program>
+    [Fact]
+    public void IssuerMissing_InProduction_IsRefusedNamingTheKey()
     {
-        private readonly string keys = Directory.CreateTempSubdirectory("educloud-prod-keys").FullName;
+        new ServerOptionsValidator(Development).Validate(null, new ServerOptions()).Succeeded.Should().BeTrue();
+        new ServerOptionsValidator(Production).Validate(null, new ServerOptions())
+            .FailureMessage.Should().Contain("Server:Issuer").And.Contain("required outside Development");
+    }
 
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
+    [Theory]
+    [InlineData("http://idp.example.org/")]
+    [InlineData("idp.example.org")]
+    [InlineData("https://idp.example.org/idp")]
+    [InlineData("https://idp.example.org/?x=1")]
+    public void BadIssuer_InProduction_IsRefusedNamingTheKey(string issuer) =>
+        new ServerOptionsValidator(Production).Validate(null, new ServerOptions { Issuer = issuer })
+            .FailureMessage.Should().Contain("Server:Issuer");
+
+    [Theory]
+    [InlineData("https://idp.example.org", "https://idp.example.org/")]
+    [InlineData("https://IdP.Example.org:8443/", "https://idp.example.org:8443/")]
+    public void Issuer_InProduction_IsAcceptedAndNormalized(string issuer, string normalized)
+    {
+        new ServerOptionsValidator(Production).Validate(null, new ServerOptions { Issuer = issuer }).Succeeded.Should().BeTrue();
+        ServerOptions.Normalize(issuer)!.AbsoluteUri.Should().Be(normalized);
+    }
+
+    [Fact]
+    public void IdP_InProductionWithoutIssuer_RefusesToStartNamingTheKey()
+    {
+        // Everything else a Production IdP needs is set: the only thing missing is Server:Issuer.
+        using var factory = new ProductionIdp(new Dictionary<string, string>
         {
-            // Real key files, so that the only thing wrong is the simulator.
-            var signing = Path.Combine(keys, "signing.pem");
-            File.WriteAllText(signing, System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem());
-            var secret = Path.Combine(keys, "secret.key");
-            File.WriteAllText(secret, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
-            builder.UseEnvironment("Production");
-            builder.UseSetting("Keys:SigningKeyPaths:0", signing);
-            builder.UseSetting("Keys:EncryptionKeyPath", secret);
-            builder.UseSetting("Keys:DataProtectionKeyPath", secret);
-            builder.UseSetting("Users:PidLookupKeyPath", secret);
-            builder.UseSetting("IdPorten:UseSimulator", "true");
-            builder.UseSetting("IdPorten:ClientId", "x");
-        }
+            ["IdPorten:Issuer"] = "https://test.idporten.no",
+            ["IdPorten:ClientId"] = "x",
+            ["IdPorten:ClientSecret"] = "a-client-secret-of-some-length-0123456789",
+        });
+
+        var start = () => factory.Server;
+
+        start.Should().Throw<Exception>().Which.ToString().Should().Contain("Server:Issuer is required outside Development");
     }
 
     private sealed class Environment(string name) : IHostEnvironment
