@@ -32,10 +32,11 @@ builder.AddIdpSettings()
 var app = builder.Build();
 
 // `Educloud.Idp migrate` applies database migrations and exits (how Production upgrades);
-// `Educloud.Idp grant-role <username-or-user-id> admin|support` gives an admin API role and exits.
+// `Educloud.Idp grant-role <username-or-user-id> admin|support` gives an admin API role and exits;
+// `Educloud.Idp end-all-sessions "<reason>"` logs everyone out everywhere and exits (the incident runbook).
 var migrateOnly = args.Contains("migrate");
 await app.InitializeIdpDatabaseAsync(migrate: migrateOnly || app.Configuration.GetValue<bool>("Database:MigrateOnStartup"));
-if (migrateOnly || await GrantRoleCommand.TryRunAsync(app, args))
+if (migrateOnly || await GrantRoleCommand.TryRunAsync(app, args) || await EndAllSessionsCommand.TryRunAsync(app, args))
 {
     return;
 }

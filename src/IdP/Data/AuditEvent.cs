@@ -51,4 +51,5 @@ public static class AuditEventTypes
     public const string AppDisabled = "admin.app_disabled";
     public const string PasswordFailed = "password.failed";
     public const string RoleGranted = "admin.role_granted";
+    public const string AllSessionsEnded = "admin.all_sessions_ended";
 }
