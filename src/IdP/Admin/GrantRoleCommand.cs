@@ -13,27 +13,9 @@ public static partial class GrantRoleCommand
     public const string Name = "grant-role";
 
     /// <summary>Runs the command when the arguments ask for it; returns whether it did.</summary>
-    public static async Task<bool> TryRunAsync(WebApplication app, string[] args)
-    {
-        var index = Array.IndexOf(args, Name);
-        if (index < 0)
-        {
-            return false;
-        }
-
-        if (args.Length < index + 3)
-        {
-            await Console.Error.WriteLineAsync($"Usage: Educloud.Idp {Name} <username-or-user-id> <{string.Join('|', AdminRoles.All)}>");
-            Environment.ExitCode = 2;
-            return true;
-        }
-
-        await using var scope = app.Services.CreateAsyncScope();
-        var (ok, message) = await GrantAsync(scope.ServiceProvider, args[index + 1], args[index + 2]);
-        await (ok ? Console.Out : Console.Error).WriteLineAsync(message);
-        Environment.ExitCode = ok ? 0 : 1;
-        return true;
-    }
+    public static Task<bool> TryRunAsync(WebApplication app, string[] args) =>
+        AdminCommand.TryRunAsync(app, args, Name, argumentCount: 2, $"<username-or-user-id> <{string.Join('|', AdminRoles.All)}>",
+            (services, arguments) => GrantAsync(services, arguments[0], arguments[1]));
 
     public static async Task<(bool Ok, string Message)> GrantAsync(IServiceProvider services, string who, string role)
     {

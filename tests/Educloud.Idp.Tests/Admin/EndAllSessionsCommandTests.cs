@@ -16,7 +16,10 @@ public sealed class EndAllSessionsCommandTests(IdpFixture fixture) : IClassFixtu
         var (_, second) = await fixture.LogInWithCodeAsync(Flows.NewPid());
         var idp = fixture.Idp;
 
-        var message = await AdminApi.InScopeAsync(idp, s => EndAllSessionsCommand.EndAllAsync(s, "signing key leaked (incident 12)", CancellationToken.None));
+        var refused = await AdminApi.InScopeAsync(idp, s => EndAllSessionsCommand.EndAllAsync(s, "  ", CancellationToken.None));
+        refused.Ok.Should().BeFalse("a reason is required");
+        var (ok, message) = await AdminApi.InScopeAsync(idp, s => EndAllSessionsCommand.EndAllAsync(s, "signing key leaked (incident 12)", CancellationToken.None));
+        ok.Should().BeTrue();
         message.Should().StartWith("Ended 2 session(s)");
 
         using var backchannel = idp.NewBackchannel();
