@@ -3,6 +3,8 @@
 #   chromium      the real browser of the end-to-end tests (driven by Playwright)
 #   oathtool      (from oath-toolkit), an independent TOTP implementation the tests compare against
 #   zbar-tools    zbarimg, decodes the enrollment QR codes in the tests
+#   postgresql    a real PostgreSQL server (initdb into a temp folder) for the PostgreSQL and topology tests
+#   nginx-light   the TLS-terminating proxy in front of the replicas of the topology tests
 # In CI (CI=true) a tool that is still missing after this is a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +13,10 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)   # Debian 12 names the package oathtool (source: oath-toolkit)
 command -v zbarimg  >/dev/null 2>&1 || missing+=(zbar-tools)
+has_postgres() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
+has_nginx() { command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; }
+has_postgres || missing+=(postgresql)
+has_nginx    || missing+=(nginx-light)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing test tools: ${missing[*]}"
@@ -26,6 +32,8 @@ for tool in chromium oathtool zbarimg; do
     exit 1
   fi
 done
+has_postgres || { echo "error: PostgreSQL (initdb) is missing and could not be installed; the tests need it." >&2; exit 1; }
+has_nginx    || { echo "error: nginx is missing and could not be installed; the tests need it." >&2; exit 1; }
 
 dotnet tool restore >/dev/null
 dotnet build Educloud.Idp.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
