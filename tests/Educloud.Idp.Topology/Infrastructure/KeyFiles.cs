@@ -36,7 +36,12 @@ public sealed class KeyFiles
 
     private static void Write(string folder, string name, string content)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
         using var writer = new StreamWriter(Path.Combine(folder, name), options);
         writer.Write(content);
     }
