@@ -13,8 +13,11 @@ namespace Educloud.Idp.Topology;
 /// no stickiness, TLS), the simulator as ID-porten. Each request's replica is read from nginx's
 /// X-Upstream header. Tests that stop a part start it again, so their order does not matter.
 /// </summary>
-public sealed class TopologyTests(TopologyFixture topology, ITestOutputHelper output) : IClassFixture<TopologyFixture>
+public sealed class TopologyTests(TopologyFixture topology, ITestOutputHelper output) : IClassFixture<TopologyFixture>, IDisposable
 {
+    /// <summary>What the replicas and nginx wrote, shown with a failing test.</summary>
+    public void Dispose() => output.WriteLine(topology.Diagnostics());
+
     [Fact]
     public async Task Enrollment_FirstLogin_RequestsAlternateBetweenReplicas_AndTheFactorIsStored()
     {
@@ -60,7 +63,7 @@ public sealed class TopologyTests(TopologyFixture topology, ITestOutputHelper ou
         found.Should().Be(HttpStatusCode.OK, users);
         JsonDocument.Parse(users).RootElement.EnumerateArray().Single().GetProperty("id").GetString().Should().Be(tokens.Subject);
         revoked.Should().Be(HttpStatusCode.NoContent, problem);
-        ShouldAlternate(support.IdpUpstreams);
+        ShouldAlternate(support.IdpUpstreams, atLeast: 2);
         refreshed.Should().Be(HttpStatusCode.BadRequest, refusal.ToString());
         refusal.GetProperty("error").GetString().Should().Be("invalid_grant");
         person.IdpUpstreams.Single().Should().NotBe(support.IdpUpstreams[^1], "the refresh came to the replica that did not revoke");
@@ -74,7 +77,7 @@ public sealed class TopologyTests(TopologyFixture topology, ITestOutputHelper ou
         var tokens = await person.LogInAsync();
         person.Landings.Clear();
 
-        using var revocation = await person.PostFormAsync("/connect/revocation", new Dictionary<string, string>
+        using var revocation = await person.PostFormAsync("/connect/revoke", new Dictionary<string, string>
         {
             ["token"] = tokens.RefreshToken!,
             ["token_type_hint"] = "refresh_token",
@@ -250,9 +253,9 @@ public sealed class TopologyTests(TopologyFixture topology, ITestOutputHelper ou
         ShouldAlternate(later.IdpUpstreams);
     }
 
-    private void ShouldAlternate(IReadOnlyList<string> upstreams)
+    private void ShouldAlternate(IReadOnlyList<string> upstreams, int atLeast = 5)
     {
-        upstreams.Should().HaveCountGreaterThan(4);
+        upstreams.Should().HaveCountGreaterThanOrEqualTo(atLeast);
         upstreams.Distinct().Should().BeEquivalentTo(topology.Replicas.Select(r => r.Upstream), "requests landed on both replicas");
         for (var i = 1; i < upstreams.Count; i++)
         {
