@@ -13,6 +13,7 @@ using Educloud.Idp.Totp;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddIdpSettings()
+       .AddIdpFixedIssuer()
        .AddIdpKeys()
        .AddIdpData()
        .AddIdpSessions()

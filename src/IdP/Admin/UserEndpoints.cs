@@ -1,6 +1,7 @@
 using Educloud.Idp.Connect;
 using Educloud.Idp.Data;
 using Educloud.Idp.Federation;
+using Educloud.Idp.Hosting;
 using Educloud.Idp.Totp;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -327,7 +328,7 @@ public static partial class LocalUserEndpoints
         actor.Audit(AuditEventTypes.EnrollmentCodeIssued, user.Id, reason: body?.Reason);
         await db.SaveChangesAsync(cancellationToken);
         http.Response.Headers.CacheControl = "no-store";
-        var url = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/account/enroll-with-code";
+        var url = FixedIssuer.Url(http, "account/enroll-with-code");
         return TypedResults.Created($"{AdminApiExtensions.BasePath}/users/{user.Id}", new EnrollmentCodeResponse(user.Id, issued.Code, issued.ExpiresAt, url));
     }
 }

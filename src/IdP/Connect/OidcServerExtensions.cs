@@ -1,4 +1,5 @@
 using Educloud.Idp.Data;
+using Educloud.Idp.Hosting;
 using Educloud.Idp.Keys;
 using Educloud.Idp.Settings;
 using Microsoft.IdentityModel.Tokens;
@@ -13,6 +14,7 @@ public static class OidcServerExtensions
     public static WebApplicationBuilder AddIdpOidcServer(this WebApplicationBuilder builder)
     {
         var tokens = builder.GetValidated(TokenOptions.Section, new TokenOptionsValidator());
+        var issuer = builder.GetFixedIssuer();
         builder.Services.AddScoped<IdpClaims>();
         builder.Services.AddScoped<ClientRegistrar>();
         builder.Services.AddSingleton<VerifiedClientSecrets>();
@@ -26,6 +28,12 @@ public static class OidcServerExtensions
             })
             .AddServer(options =>
             {
+                // Server:Issuer: discovery and every token's iss, never from the Host header (FixedIssuer).
+                if (issuer is not null)
+                {
+                    options.SetIssuer(issuer);
+                }
+
                 options.SetAuthorizationEndpointUris(ConnectPaths.Authorize)
                        .SetPushedAuthorizationEndpointUris(ConnectPaths.PushedAuthorization)
                        .SetTokenEndpointUris(ConnectPaths.Token)

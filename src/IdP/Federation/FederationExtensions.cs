@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Educloud.Idp.Hosting;
 using Educloud.Idp.Keys;
 using Educloud.Idp.Settings;
 using Educloud.IdPortenSimulator;
@@ -25,6 +26,7 @@ public static class FederationExtensions
     {
         SimulatorIssuer.FollowServerAddress(builder);
         var idporten = builder.GetValidated(IdPortenOptions.Section, new IdPortenOptionsValidator(builder.Environment));
+        var issuer = builder.GetFixedIssuer();
         builder.Services.AddScoped<UserDirectory>();
         builder.Services.AddSingleton<PidProtector>();
         builder.Services.AddSingleton<IdTokenChecks>();
@@ -37,8 +39,9 @@ public static class FederationExtensions
             ProviderDisplayName = "ID-porten",
             ClientId = idporten.ClientId,
             ClientSecret = string.IsNullOrWhiteSpace(idporten.ClientSecret) ? null : idporten.ClientSecret,
-            RedirectUri = new Uri(idporten.RedirectPath.TrimStart('/'), UriKind.Relative),
-            PostLogoutRedirectUri = new Uri(PostLogoutPath.TrimStart('/'), UriKind.Relative),
+            // On Server:Issuer when set (the URIs registered at Digdir); else relative, on the request's origin (Development).
+            RedirectUri = OnIssuer(issuer, idporten.RedirectPath),
+            PostLogoutRedirectUri = OnIssuer(issuer, PostLogoutPath),
         };
         registration.Scopes.UnionWith(idporten.Scopes.Count > 0 ? idporten.Scopes : [Scopes.OpenId, Scopes.Profile]);
 
@@ -51,6 +54,11 @@ public static class FederationExtensions
         builder.Services.AddOpenIddict().AddClient(options =>
         {
             options.AllowAuthorizationCodeFlow();
+            if (issuer is not null)
+            {
+                options.SetClientUri(issuer);
+            }
+
             options.SetRedirectionEndpointUris(idporten.RedirectPath.TrimStart('/'));
             options.SetPostLogoutRedirectionEndpointUris(PostLogoutPath.TrimStart('/'));
             options.AddRegistration(registration);
@@ -123,8 +131,8 @@ public static class FederationExtensions
         {
             // Development only (the options validator refuses it elsewhere): the simulator is served
             // by this same process, and knows the IdP as its one client.
-            // The simulator shares our origin: our endpoints are its issuer's origin plus their paths.
-            string OnOurOrigin(string path) => new Uri(new Uri(idporten.Issuer), path).AbsoluteUri;
+            // The simulator shares our origin: our endpoints are on our issuer, or its issuer's origin, plus their paths.
+            string OnOurOrigin(string path) => new Uri(issuer ?? new Uri(idporten.Issuer), path).AbsoluteUri;
             builder.Services.AddIdPortenSimulator(simulator =>
             {
                 var client = new SimulatedClient
@@ -156,6 +164,9 @@ public static class FederationExtensions
 
         return app;
     }
+
+    private static Uri OnIssuer(Uri? issuer, string path) =>
+        issuer is null ? new Uri(path.TrimStart('/'), UriKind.Relative) : new Uri(issuer, path.TrimStart('/'));
 
     private static string? PublicPem(AsymmetricSecurityKey key) => key switch
     {

@@ -93,6 +93,7 @@ public sealed class SecurityHeadersTests(IdpFixture fixture) : IClassFixture<Idp
                 ["Keys:EncryptionKeyPath"] = secret,
                 ["Keys:DataProtectionKeyPath"] = secret,
                 ["Users:PidLookupKeyPath"] = secret,
+                ["Server:Issuer"] = "https://login.educloud.test",
                 ["IdPorten:UseSimulator"] = "false",
                 ["IdPorten:Issuer"] = "https://idporten.test/",
                 ["IdPorten:ClientId"] = "educloud-idp",

@@ -20,6 +20,7 @@ public sealed class SettingsSchemaTests
         (Educloud.Idp.Totp.TotpOptions.Section, typeof(Educloud.Idp.Totp.TotpOptions)),
         (Educloud.Idp.LocalAccounts.LocalAccountOptions.Section, typeof(Educloud.Idp.LocalAccounts.LocalAccountOptions)),
         (ForwardedHeadersSettings.Section, typeof(ForwardedHeadersSettings)),
+        (ServerOptions.Section, typeof(ServerOptions)),
     ];
 
     public static TheoryData<string> SectionNames() => [.. Sections.Select(s => s.Section)];

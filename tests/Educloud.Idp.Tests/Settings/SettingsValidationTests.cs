@@ -104,20 +104,62 @@ public sealed class SettingsValidationTests
     [Fact]
     public void IdP_InProductionWithTheSimulator_RefusesToStart()
     {
-        using var factory = new ProductionIdp();
+        using var factory = new ProductionIdp(new() { ["Server:Issuer"] = "https://idp.example.org", ["IdPorten:UseSimulator"] = "true", ["IdPorten:ClientId"] = "x" });
 
         var start = () => factory.Server;
 
         start.Should().Throw<Exception>().Which.ToString().Should().Contain("IdPorten:UseSimulator");
     }
 
-    private sealed class ProductionIdp : WebApplicationFactory<Program>
+    [Fact]
+    public void IssuerMissing_InProduction_IsRefusedNamingTheKey()
+    {
+        new ServerOptionsValidator(Development).Validate(null, new ServerOptions()).Succeeded.Should().BeTrue();
+        new ServerOptionsValidator(Production).Validate(null, new ServerOptions())
+            .FailureMessage.Should().Contain("Server:Issuer").And.Contain("required outside Development");
+    }
+
+    [Theory]
+    [InlineData("http://idp.example.org/")]
+    [InlineData("idp.example.org")]
+    [InlineData("https://idp.example.org/idp")]
+    [InlineData("https://idp.example.org/?x=1")]
+    public void BadIssuer_InProduction_IsRefusedNamingTheKey(string issuer) =>
+        new ServerOptionsValidator(Production).Validate(null, new ServerOptions { Issuer = issuer })
+            .FailureMessage.Should().Contain("Server:Issuer");
+
+    [Theory]
+    [InlineData("https://idp.example.org", "https://idp.example.org/")]
+    [InlineData("https://IdP.Example.org:8443/", "https://idp.example.org:8443/")]
+    public void Issuer_InProduction_IsAcceptedAndNormalized(string issuer, string normalized)
+    {
+        new ServerOptionsValidator(Production).Validate(null, new ServerOptions { Issuer = issuer }).Succeeded.Should().BeTrue();
+        ServerOptions.Normalize(issuer)!.AbsoluteUri.Should().Be(normalized);
+    }
+
+    [Fact]
+    public void IdP_InProductionWithoutIssuer_RefusesToStartNamingTheKey()
+    {
+        // Everything else a Production IdP needs is set: the only thing missing is Server:Issuer.
+        using var factory = new ProductionIdp(new()
+        {
+            ["IdPorten:Issuer"] = "https://test.idporten.no",
+            ["IdPorten:ClientId"] = "x",
+            ["IdPorten:ClientSecret"] = "a-client-secret-of-some-length-0123456789",
+        });
+
+        var start = () => factory.Server;
+
+        start.Should().Throw<Exception>().Which.ToString().Should().Contain("Server:Issuer is required outside Development");
+    }
+
+    private sealed class ProductionIdp(Dictionary<string, string> settings) : WebApplicationFactory<Program>
     {
         private readonly string keys = Directory.CreateTempSubdirectory("educloud-prod-keys").FullName;
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            // Real key files, so that the only thing wrong is the simulator.
+            // Real key files, so that the only thing wrong is what the test sets.
             var signing = Path.Combine(keys, "signing.pem");
             File.WriteAllText(signing, System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem());
             var secret = Path.Combine(keys, "secret.key");
@@ -127,8 +169,10 @@ public sealed class SettingsValidationTests
             builder.UseSetting("Keys:EncryptionKeyPath", secret);
             builder.UseSetting("Keys:DataProtectionKeyPath", secret);
             builder.UseSetting("Users:PidLookupKeyPath", secret);
-            builder.UseSetting("IdPorten:UseSimulator", "true");
-            builder.UseSetting("IdPorten:ClientId", "x");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
         }
     }
 
