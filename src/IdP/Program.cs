@@ -10,6 +10,8 @@ using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
 using Educloud.Idp.Totp;
 
+// A wrong setting ends the start with one message naming it, not a stack trace.
+SettingsFailure.ReportWithoutStackTrace();
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddIdpSettings()

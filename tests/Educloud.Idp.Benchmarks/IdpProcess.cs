@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using Educloud.Idp.Testing;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -18,15 +18,14 @@ public sealed class IdpProcess : IAsyncDisposable
     public const string MachineClientId = "bench-machine";
     public const string RedirectUri = "http://127.0.0.1/cb";
 
-    private readonly Process process;
-    private readonly StreamWriter log;
+    private readonly ServerProcess process;
+    private readonly LogFile log;
     private readonly string workDirectory;
     private readonly bool keep;
-    private int warnings;
     private int disposed;
     private readonly string certificateHash;
 
-    private IdpProcess(Process process, StreamWriter log, string workDirectory, bool keep, Uri origin, Uri plainOrigin, string certificateHash, string appSecret, string machineSecret)
+    private IdpProcess(ServerProcess process, LogFile log, string workDirectory, bool keep, Uri origin, Uri plainOrigin, string certificateHash, string appSecret, string machineSecret)
     {
         PlainOrigin = plainOrigin;
         this.certificateHash = certificateHash;
@@ -57,17 +56,10 @@ public sealed class IdpProcess : IAsyncDisposable
     public string LogPath => Path.Combine(workDirectory, "idp.log");
 
     /// <summary>Lines the server wrote at warning level or above (logging is set to Warning).</summary>
-    public int Warnings => Volatile.Read(ref warnings);
+    public int Warnings => log.Warnings;
 
     /// <summary>CPU time (user + system) the server has used so far, read from /proc.</summary>
-    public TimeSpan CpuTime
-    {
-        get
-        {
-            process.Refresh();
-            return process.TotalProcessorTime;
-        }
-    }
+    public TimeSpan CpuTime => process.CpuTime;
 
     /// <summary>Publishes src/IdP (Release) into <paramref name="output"/> with its own artifacts path, so a build elsewhere is not disturbed.</summary>
     public static async Task<string> PublishAsync(string output)
@@ -102,8 +94,8 @@ public sealed class IdpProcess : IAsyncDisposable
             throw new FileNotFoundException($"No published IdP at {dll}.");
         }
 
-        var httpsPort = port > 0 ? port : FreePort();
-        var httpPort = port > 0 ? port + 1 : FreePort();
+        var httpsPort = port > 0 ? port : ServerProcess.FreeTcpPort();
+        var httpPort = port > 0 ? port + 1 : ServerProcess.FreeTcpPort();
         var origin = new Uri($"https://127.0.0.1:{httpsPort.ToString(CultureInfo.InvariantCulture)}");
         var plainOrigin = new Uri($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}");
         var appSecret = Secret();
@@ -121,13 +113,6 @@ public sealed class IdpProcess : IAsyncDisposable
         await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, pfxPassword));
         await File.WriteAllTextAsync(pem, certificate.ExportCertificatePem());
 
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { dll, "--urls", origin.AbsoluteUri.TrimEnd('/') + ";" + plainOrigin.AbsoluteUri.TrimEnd('/') },
-            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
         var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
@@ -162,19 +147,23 @@ public sealed class IdpProcess : IAsyncDisposable
             environment[key] = value;
         }
 
-        foreach (var (key, value) in environment)
+        var log = new LogFile(Path.Combine(workDirectory, "idp.log"));
+        var process = ServerProcess.Start(
+            "The IdP", dll, ["--urls", origin.AbsoluteUri.TrimEnd('/') + ";" + plainOrigin.AbsoluteUri.TrimEnd('/')], environment, onLine: log.Write);
+        var idp = new IdpProcess(process, log, workDirectory, keep, origin, plainOrigin, certificate.GetCertHashString(HashAlgorithmName.SHA256), appSecret, machineSecret);
+        using (var handler = idp.CreateHandler(1))
         {
-            start.Environment[key] = value;
+            try
+            {
+                await process.WaitUntilReadyAsync(new Uri(origin, "/health/ready"), TimeSpan.FromSeconds(90), handler);
+            }
+            catch
+            {
+                await idp.DisposeAsync();
+                throw;
+            }
         }
 
-        var log = new StreamWriter(Path.Combine(workDirectory, "idp.log")) { AutoFlush = true };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("The IdP did not start.");
-        var idp = new IdpProcess(process, log, workDirectory, keep, origin, plainOrigin, certificate.GetCertHashString(HashAlgorithmName.SHA256), appSecret, machineSecret);
-        process.OutputDataReceived += (_, e) => idp.Log(e.Data);
-        process.ErrorDataReceived += (_, e) => idp.Log(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await idp.WaitUntilReadyAsync();
         return idp;
     }
 
@@ -185,18 +174,8 @@ public sealed class IdpProcess : IAsyncDisposable
             return;
         }
 
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await process.WaitForExitAsync(timeout.Token);
-        }
-
-        process.Dispose();
-        lock (log)
-        {
-            log.Dispose();
-        }
+        await process.DisposeAsync();
+        log.Dispose();
 
         if (!keep)
         {
@@ -209,72 +188,6 @@ public sealed class IdpProcess : IAsyncDisposable
                 // A leftover temp folder is not worth failing the run for.
             }
         }
-    }
-
-    private void Log(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        if (line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
-        {
-            Interlocked.Increment(ref warnings);
-        }
-
-        lock (log)
-        {
-            log.WriteLine(line);
-        }
-    }
-
-    private async Task WaitUntilReadyAsync()
-    {
-        using var handler = CreateHandler(1);
-        using var client = new HttpClient(handler) { BaseAddress = Origin, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The IdP exited with {process.ExitCode}; see {LogPath}:\n{Tail()}");
-            }
-
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Not answering yet.
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"The IdP was not ready within 90 s; see {LogPath}:\n{Tail()}");
-    }
-
-    private string Tail()
-    {
-        lock (log)
-        {
-            log.Flush();
-        }
-
-        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var lines = reader.ReadToEnd().Split('\n');
-        return string.Join('\n', lines.TakeLast(40));
     }
 
     /// <summary>Keep-alive HTTP/1.1 connections that trust exactly this IdP's certificate; no redirects, no cookie jar.</summary>
@@ -309,13 +222,6 @@ public sealed class IdpProcess : IAsyncDisposable
 
     private static string Secret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static string FindRepositoryRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
@@ -330,5 +236,35 @@ public sealed class IdpProcess : IAsyncDisposable
         }
 
         throw new InvalidOperationException("Cannot find the repository (Educloud.Idp.sln); pass --idp with a published IdP.");
+    }
+
+    /// <summary>The server's output in a file (the run's record), with a count of lines at warning level or above.</summary>
+    private sealed class LogFile(string path) : IDisposable
+    {
+        private readonly StreamWriter writer = new(path) { AutoFlush = true };
+        private int warnings;
+
+        public int Warnings => Volatile.Read(ref warnings);
+
+        public void Write(string line)
+        {
+            if (line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref warnings);
+            }
+
+            lock (writer)
+            {
+                writer.WriteLine(line);
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (writer)
+            {
+                writer.Dispose();
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Educloud.Idp.Admin.Api;
+using Educloud.Shared.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -152,20 +153,11 @@ public static class ConsoleExtensions
     {
         var authority = new Uri(app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value.Authority).GetLeftPart(UriPartial.Authority);
         var csp = $"default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self' {authority}; frame-ancestors 'none'";
-        app.Use(async (context, next) =>
+        SecurityHeaderMiddleware.UseSecurityHeaders(app, _ => ValueTask.FromResult(csp), headers =>
         {
-            context.Response.OnStarting(() =>
-            {
-                var headers = context.Response.Headers;
-                headers.ContentSecurityPolicy = csp;
-                headers.XContentTypeOptions = "nosniff";
-                headers.XFrameOptions = "DENY";
-                headers["Referrer-Policy"] = "no-referrer";
-                // Pages show personal data: never cached.
-                headers.CacheControl = "no-store";
-                return Task.CompletedTask;
-            });
-            await next(context);
+            headers.XFrameOptions = "DENY";
+            // Pages show personal data: never cached.
+            headers.CacheControl = "no-store";
         });
     }
 }

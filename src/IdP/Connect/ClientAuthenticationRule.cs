@@ -17,12 +17,27 @@ public static class ClientAuthenticationRule
     /// <summary>The application property holding the method (set by the admin API).</summary>
     public const string Property = "educloud_token_endpoint_auth_method";
 
-    private const int Order = int.MinValue + 60_000;
-
+    // Before OpenIddict's first validation handler at each endpoint, after ParameterRules (-2000):
+    // a secret sent the wrong way is refused before OpenIddict checks it.
     public static OpenIddictServerBuilder EnforceClientAuthenticationMethod(this OpenIddictServerBuilder options) => options
-        .AddEventHandler<ValidateTokenRequestContext>(handler => handler.UseInlineHandler(CheckAsync).SetOrder(Order))
-        .AddEventHandler<ValidateIntrospectionRequestContext>(handler => handler.UseInlineHandler(CheckAsync).SetOrder(Order))
-        .AddEventHandler<ValidateRevocationRequestContext>(handler => handler.UseInlineHandler(CheckAsync).SetOrder(Order));
+        .AddEventHandler(Before<ValidateTokenRequestContext>(OpenIddictServerHandlers.Exchange.ValidateGrantType.Descriptor))
+        .AddEventHandler(Before<ValidateIntrospectionRequestContext>(OpenIddictServerHandlers.Introspection.ValidateTokenParameter.Descriptor))
+        .AddEventHandler(Before<ValidateRevocationRequestContext>(OpenIddictServerHandlers.Revocation.ValidateTokenParameter.Descriptor));
+
+    private static OpenIddictServerHandlerDescriptor Before<TContext>(OpenIddictServerHandlerDescriptor firstBuiltIn)
+        where TContext : BaseValidatingContext =>
+        OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
+            .UseSingletonHandler<Handler<TContext>>()
+            .SetOrder(firstBuiltIn.Order - 1_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    /// <summary>The rule at one endpoint.</summary>
+    public sealed class Handler<TContext> : IOpenIddictServerHandler<TContext>
+        where TContext : BaseValidatingContext
+    {
+        public ValueTask HandleAsync(TContext context) => CheckAsync(context);
+    }
 
     private static async ValueTask CheckAsync(BaseValidatingContext context)
     {

@@ -10,7 +10,7 @@ namespace Educloud.Idp.Connect;
 /// <summary>
 /// Applies the research apps in configuration (section <c>Clients</c>) to the database at start-up:
 /// added when new, updated when changed, never duplicated. Apps registered through the admin API
-/// (a later issue) are left alone.
+/// are left alone.
 /// </summary>
 public sealed partial class ClientRegistrar(
     IOpenIddictApplicationManager applications,

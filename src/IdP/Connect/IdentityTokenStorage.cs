@@ -16,19 +16,28 @@ namespace Educloud.Idp.Connect;
 /// </summary>
 public static class IdentityTokenStorage
 {
-    public static OpenIddictServerBuilder DoNotStoreIdentityTokens(this OpenIddictServerBuilder options) => options
-        .AddEventHandler<GenerateTokenContext>(handler => handler
-            .UseInlineHandler(context =>
-            {
-                if (context.TokenType == TokenTypeIdentifiers.IdentityToken)
-                {
-                    context.CreateTokenEntry = false;
-                    context.PersistTokenPayload = false;
-                }
+    public static OpenIddictServerBuilder DoNotStoreIdentityTokens(this OpenIddictServerBuilder options) =>
+        options.AddEventHandler(SkipIdentityTokenEntry.Descriptor);
 
-                return ValueTask.CompletedTask;
-            })
-            // Before OpenIddict creates the row; its filter reads CreateTokenEntry when it runs.
+    /// <summary>Turns the row (and its payload) off for an identity token.</summary>
+    public sealed class SkipIdentityTokenEntry : IOpenIddictServerHandler<GenerateTokenContext>
+    {
+        // Before OpenIddict creates the row; its filter reads CreateTokenEntry when it runs.
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<GenerateTokenContext>()
+            .UseSingletonHandler<SkipIdentityTokenEntry>()
             .SetOrder(CreateTokenEntry.Descriptor.Order - 500)
-            .SetType(OpenIddictServerHandlerType.Custom));
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+        public ValueTask HandleAsync(GenerateTokenContext context)
+        {
+            if (context.TokenType == TokenTypeIdentifiers.IdentityToken)
+            {
+                context.CreateTokenEntry = false;
+                context.PersistTokenPayload = false;
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
 }

@@ -98,7 +98,7 @@ public static class OidcServerExtensions
         {
             foreach (var key in keys.SigningKeys)
             {
-                options.SigningCredentials.Add(new SigningCredentials(key, key is ECDsaSecurityKey ? SecurityAlgorithms.EcdsaSha256 : SecurityAlgorithms.RsaSha256));
+                options.SigningCredentials.Add(PemKeys.Credentials(key));
             }
 
             options.EncryptionCredentials.Add(new EncryptingCredentials(keys.EncryptionKey, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));

@@ -29,20 +29,35 @@ public static class ParameterRules
     /// <summary>Per value; the ID-porten simulator uses the same limit. Our own id_tokens (id_token_hint) are about 1 KB.</summary>
     public const int MaxFrontChannelValueLength = 4096;
 
-    // Runs before the first of OpenIddict's built-in validation handlers (int.MinValue + 100_000).
-    private const int Order = int.MinValue + 50_000;
-
     // The parameters OAuth lets appear more than once (RFC 8707 resource, OpenIddict's audience).
     private static readonly HashSet<string> MayRepeat = new(StringComparer.Ordinal) { Parameters.Resource, Parameters.Audience };
 
+    // Each endpoint's rule runs before the first of OpenIddict's own validation handlers there
+    // (ClientAuthenticationRule comes after it, also before them: it orders itself at -1000).
     public static OpenIddictServerBuilder EnforceParameterRules(this OpenIddictServerBuilder options) => options
-        .AddEventHandler<ValidateAuthorizationRequestContext>(handler => handler.UseInlineHandler(c => Check(c, MaxFrontChannelValueLength)).SetOrder(Order))
-        .AddEventHandler<ValidatePushedAuthorizationRequestContext>(handler => handler.UseInlineHandler(c => Check(c, MaxFrontChannelValueLength)).SetOrder(Order))
-        .AddEventHandler<ValidateEndSessionRequestContext>(handler => handler.UseInlineHandler(c => Check(c, MaxFrontChannelValueLength)).SetOrder(Order))
-        .AddEventHandler<ValidateTokenRequestContext>(handler => handler.UseInlineHandler(c => Check(c, maxLength: null)).SetOrder(Order))
-        .AddEventHandler<ValidateIntrospectionRequestContext>(handler => handler.UseInlineHandler(c => Check(c, maxLength: null)).SetOrder(Order))
-        .AddEventHandler<ValidateRevocationRequestContext>(handler => handler.UseInlineHandler(c => Check(c, maxLength: null)).SetOrder(Order))
-        .AddEventHandler<ValidateUserInfoRequestContext>(handler => handler.UseInlineHandler(c => Check(c, maxLength: null)).SetOrder(Order));
+        .AddEventHandler(Before<ValidateAuthorizationRequestContext>(OpenIddictServerHandlers.Authentication.ValidateRequestParameter.Descriptor, MaxFrontChannelValueLength))
+        .AddEventHandler(Before<ValidatePushedAuthorizationRequestContext>(OpenIddictServerHandlers.Authentication.ValidatePushedRequestParameter.Descriptor, MaxFrontChannelValueLength))
+        .AddEventHandler(Before<ValidateEndSessionRequestContext>(OpenIddictServerHandlers.Session.ValidateRequestUriParameter.Descriptor, MaxFrontChannelValueLength))
+        .AddEventHandler(Before<ValidateTokenRequestContext>(OpenIddictServerHandlers.Exchange.ValidateGrantType.Descriptor, maxLength: null))
+        .AddEventHandler(Before<ValidateIntrospectionRequestContext>(OpenIddictServerHandlers.Introspection.ValidateTokenParameter.Descriptor, maxLength: null))
+        .AddEventHandler(Before<ValidateRevocationRequestContext>(OpenIddictServerHandlers.Revocation.ValidateTokenParameter.Descriptor, maxLength: null))
+        .AddEventHandler(Before<ValidateUserInfoRequestContext>(OpenIddictServerHandlers.UserInfo.ValidateAccessTokenParameter.Descriptor, maxLength: null));
+
+    /// <param name="firstBuiltIn">OpenIddict's first validation handler at the endpoint (in 7.8: int.MinValue + 100 000).</param>
+    private static OpenIddictServerHandlerDescriptor Before<TContext>(OpenIddictServerHandlerDescriptor firstBuiltIn, int? maxLength)
+        where TContext : BaseValidatingContext =>
+        OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
+            .UseSingletonHandler(new Handler<TContext>(maxLength))
+            .SetOrder(firstBuiltIn.Order - 2_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    /// <summary>The rules at one endpoint; <c>maxLength</c> null: no length limit there.</summary>
+    public sealed class Handler<TContext>(int? maxLength) : IOpenIddictServerHandler<TContext>
+        where TContext : BaseValidatingContext
+    {
+        public ValueTask HandleAsync(TContext context) => Check(context, maxLength);
+    }
 
     private static ValueTask Check(BaseValidatingContext context, int? maxLength)
     {

@@ -22,13 +22,36 @@ namespace Educloud.Idp.Connect;
 /// </remarks>
 public static partial class TokenCallerRule
 {
+    // Each runs right after OpenIddict's own check of the caller (ValidateAuthorizedParty).
     public static OpenIddictServerBuilder EnforceTokenCallers(this OpenIddictServerBuilder options) => options
-        .AddEventHandler<ValidateIntrospectionRequestContext>(handler => handler
-            .UseInlineHandler(context => Check(context, context.GenericTokenPrincipal, MayIntrospect(context.GenericTokenPrincipal, context.ClientId)))
-            .SetOrder(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor.Order + 1))
-        .AddEventHandler<ValidateRevocationRequestContext>(handler => handler
-            .UseInlineHandler(context => Check(context, context.GenericTokenPrincipal, MayRevoke(context.GenericTokenPrincipal, context.ClientId)))
-            .SetOrder(OpenIddictServerHandlers.Revocation.ValidateAuthorizedParty.Descriptor.Order + 1));
+        .AddEventHandler(IntrospectionHandler.Descriptor)
+        .AddEventHandler(RevocationHandler.Descriptor);
+
+    /// <summary>At the introspection endpoint: the token's audience or owner.</summary>
+    public sealed class IntrospectionHandler(ILoggerFactory loggers) : IOpenIddictServerHandler<ValidateIntrospectionRequestContext>
+    {
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateIntrospectionRequestContext>()
+            .UseSingletonHandler<IntrospectionHandler>()
+            .SetOrder(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor.Order + 1)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+        public ValueTask HandleAsync(ValidateIntrospectionRequestContext context) =>
+            Check(context, loggers, context.GenericTokenPrincipal, MayIntrospect(context.GenericTokenPrincipal, context.ClientId));
+    }
+
+    /// <summary>At the revocation endpoint: the token's owner only.</summary>
+    public sealed class RevocationHandler(ILoggerFactory loggers) : IOpenIddictServerHandler<ValidateRevocationRequestContext>
+    {
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateRevocationRequestContext>()
+            .UseSingletonHandler<RevocationHandler>()
+            .SetOrder(OpenIddictServerHandlers.Revocation.ValidateAuthorizedParty.Descriptor.Order + 1)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+        public ValueTask HandleAsync(ValidateRevocationRequestContext context) =>
+            Check(context, loggers, context.GenericTokenPrincipal, MayRevoke(context.GenericTokenPrincipal, context.ClientId));
+    }
 
     /// <summary>Access tokens: their audience or their owner. Refresh tokens: their owner only.</summary>
     public static bool MayIntrospect(ClaimsPrincipal? token, string? clientId) =>
@@ -39,11 +62,11 @@ public static partial class TokenCallerRule
     public static bool MayRevoke(ClaimsPrincipal? token, string? clientId) =>
         token is not null && !string.IsNullOrEmpty(clientId) && token.HasPresenter(clientId);
 
-    private static ValueTask Check(BaseValidatingContext context, ClaimsPrincipal? token, bool allowed)
+    private static ValueTask Check(BaseValidatingContext context, ILoggerFactory loggers, ClaimsPrincipal? token, bool allowed)
     {
         if (!allowed && token is not null)
         {
-            LogRefused(context.Logger, context.Transaction.Request?.ClientId ?? "?", context.EndpointType.ToString());
+            LogRefused(loggers.CreateLogger(typeof(TokenCallerRule)), context.Transaction.Request?.ClientId ?? "?", context.EndpointType.ToString());
             // invalid_token: OpenIddict answers it as it answers an unknown token (NormalizeErrorResponse).
             context.Reject(Errors.InvalidToken, "The token is not valid for this client.");
         }

@@ -18,7 +18,7 @@ public sealed class AuditEvent
 
     public string? ClientIp { get; set; }
 
-    /// <summary>Who did it, when not the person themselves (a support user, later).</summary>
+    /// <summary>Who did it, when not the person themselves (a support user or admin).</summary>
     public string? Actor { get; set; }
 
     /// <summary>The role the actor acted with (admin or support) on an admin API call.</summary>

@@ -4,7 +4,7 @@ namespace Educloud.Idp.Data;
 
 /// <summary>
 /// Server-side record of an IdP login session. The session cookie only points here, so support
-/// (and later front-channel logout from ID-porten) can end a session at once, on every replica.
+/// and front-channel logout from ID-porten can end a session at once, on every replica.
 /// </summary>
 public sealed class UserSession
 {

@@ -54,8 +54,9 @@ public static partial class FederationEndpoints
         LoginCompletion completion,
         IOptions<IdPortenOptions> options,
         IdpMetrics metrics,
-        ILogger<UserDirectory> logger)
+        ILoggerFactory loggers)
     {
+        var logger = loggers.CreateLogger(typeof(FederationEndpoints));
         // Error passthrough (FederationExtensions): what OpenIddict refused (bad state, wrong or missing
         // iss, an error from ID-porten, a bad id_token, a request it could not even read) arrives with
         // the error set. It is not authenticated again: for an unreadable request (e.g. a JSON POST)
@@ -126,8 +127,9 @@ public static partial class FederationEndpoints
     /// checked the state; the person goes on to finish the logout that started it (the app's end
     /// session request, now without a session, which returns to the app).
     /// </summary>
-    public static async Task<IResult> LoggedOutAsync(HttpContext http, ILogger<UserDirectory> logger)
+    public static async Task<IResult> LoggedOutAsync(HttpContext http, ILoggerFactory loggers)
     {
+        var logger = loggers.CreateLogger(typeof(FederationEndpoints));
         if (http.GetOpenIddictClientResponse() is { Error: { } refused } response)
         {
             // Our own session is already over; only the way back is lost.

@@ -18,8 +18,9 @@ public static partial class FrontChannelLogout
         IdpDbContext db,
         IOptions<IdPortenOptions> options,
         TimeProvider time,
-        ILogger<UserDirectory> logger)
+        ILoggerFactory loggers)
     {
+        var logger = loggers.CreateLogger(typeof(FrontChannelLogout));
         var iss = http.Request.Query["iss"];
         var sid = http.Request.Query["sid"];
         if (iss.Count != 1 || sid.Count != 1 || string.IsNullOrEmpty(sid[0]) || sid[0]!.Length > 200)

@@ -73,7 +73,7 @@ public static class SimulatorIssuer
         if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Port == 0)
         {
             // Port 0 (a port chosen at start) cannot be known before the server runs.
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 $"IdPorten:Issuer is not set and cannot be derived from the server address '{address}': " +
                 "set IdPorten:Issuer to {the IdP's address}/idporten-sim.");
         }

@@ -15,26 +15,47 @@ namespace Educloud.Idp.Federation;
 /// Only challenges and sign-outs that our pages start are concerned: errors at the redirection
 /// and post-logout endpoints pass through to FederationEndpoints (error passthrough).
 /// </summary>
-public static partial class UpstreamStartFailure
+public sealed partial class UpstreamStartFailure(IdpMetrics metrics, ILogger<UpstreamStartFailure> logger)
+    : IOpenIddictClientHandler<ProcessErrorContext>
 {
     private const string Started = ".educloud_started";
     private const string Login = "login";
     private const string Logout = "logout";
 
-    public static void Register(OpenIddictClientBuilder options)
+    /// <summary>After OpenIddict's ASP.NET Core host has set the status code and cache headers of its error answer.</summary>
+    public static OpenIddictClientHandlerDescriptor Descriptor { get; } = OpenIddictClientHandlerDescriptor.CreateBuilder<ProcessErrorContext>()
+        .UseSingletonHandler<UpstreamStartFailure>()
+        .SetOrder(OpenIddictClientAspNetCoreHandlers.AttachCacheControlHeader<ProcessErrorContext>.Descriptor.Order + 500)
+        .SetType(OpenIddictClientHandlerType.Custom)
+        .Build();
+
+    public static void Register(OpenIddictClientBuilder options) => options
+        .AddEventHandler(MarkLogin.Descriptor)
+        .AddEventHandler(MarkLogout.Descriptor)
+        .AddEventHandler(Descriptor);
+
+    /// <summary>A login our pages started: marked right after OpenIddict accepted the challenge.</summary>
+    public sealed class MarkLogin : IOpenIddictClientHandler<ProcessChallengeContext>
     {
-        options.AddEventHandler<ProcessChallengeContext>(handler => handler
-            .UseInlineHandler(context => Mark(context, Login))
-            .SetOrder(int.MinValue + 100_000)
-            .SetType(OpenIddictClientHandlerType.Custom));
-        options.AddEventHandler<ProcessSignOutContext>(handler => handler
-            .UseInlineHandler(context => Mark(context, Logout))
-            .SetOrder(int.MinValue + 100_000)
-            .SetType(OpenIddictClientHandlerType.Custom));
-        options.AddEventHandler<ProcessErrorContext>(handler => handler
-            .UseInlineHandler(HandleAsync)
-            .SetOrder(OpenIddictClientAspNetCoreHandlers.AttachCacheControlHeader<ProcessErrorContext>.Descriptor.Order + 500)
-            .SetType(OpenIddictClientHandlerType.Custom));
+        public static OpenIddictClientHandlerDescriptor Descriptor { get; } = OpenIddictClientHandlerDescriptor.CreateBuilder<ProcessChallengeContext>()
+            .UseSingletonHandler<MarkLogin>()
+            .SetOrder(OpenIddictClientHandlers.ValidateChallengeDemand.Descriptor.Order + 100)
+            .SetType(OpenIddictClientHandlerType.Custom)
+            .Build();
+
+        public ValueTask HandleAsync(ProcessChallengeContext context) => Mark(context, Login);
+    }
+
+    /// <summary>A logout our pages started: marked right after OpenIddict accepted the sign-out.</summary>
+    public sealed class MarkLogout : IOpenIddictClientHandler<ProcessSignOutContext>
+    {
+        public static OpenIddictClientHandlerDescriptor Descriptor { get; } = OpenIddictClientHandlerDescriptor.CreateBuilder<ProcessSignOutContext>()
+            .UseSingletonHandler<MarkLogout>()
+            .SetOrder(OpenIddictClientHandlers.ValidateSignOutDemand.Descriptor.Order + 100)
+            .SetType(OpenIddictClientHandlerType.Custom)
+            .Build();
+
+        public ValueTask HandleAsync(ProcessSignOutContext context) => Mark(context, Logout);
     }
 
     private static ValueTask Mark(BaseContext context, string what)
@@ -43,7 +64,7 @@ public static partial class UpstreamStartFailure
         return ValueTask.CompletedTask;
     }
 
-    private static ValueTask HandleAsync(ProcessErrorContext context)
+    public ValueTask HandleAsync(ProcessErrorContext context)
     {
         var what = context.Transaction.GetProperty<string>(Started);
         if (what is null || context.EndpointType != OpenIddictClientEndpointType.Unknown
@@ -52,13 +73,12 @@ public static partial class UpstreamStartFailure
             return ValueTask.CompletedTask;
         }
 
-        var logger = http.RequestServices.GetRequiredService<ILogger<IdPortenAvailability>>();
         var error = context.Error ?? "none";
         var reason = context.ErrorDescription ?? "";
         if (what == Login)
         {
             LogLoginNotStarted(logger, error, reason);
-            http.RequestServices.GetRequiredService<IdpMetrics>().UpstreamRefused("unavailable");
+            metrics.UpstreamRefused("unavailable");
             http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             http.Response.Headers.RetryAfter = "30";
         }

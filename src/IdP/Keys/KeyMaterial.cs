@@ -61,7 +61,7 @@ public sealed class KeyMaterial
     private static T DevelopmentOnly<T>(IHostEnvironment environment, Func<T> create) =>
         environment.IsDevelopment()
             ? create()
-            : throw new InvalidOperationException("Development keys are refused outside Development: set Keys:SigningKeyPaths, Keys:EncryptionKeyPath, Keys:DataProtectionKeyPath and Users:PidLookupKeyPath.");
+            : throw new SettingsException("Development keys are refused outside Development: set Keys:SigningKeyPaths, Keys:EncryptionKeyPath, Keys:DataProtectionKeyPath and Users:PidLookupKeyPath.");
 
     private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
@@ -99,12 +99,12 @@ public sealed class KeyMaterial
         }
         catch (FormatException)
         {
-            throw new InvalidOperationException($"{key}: '{path}' must hold base64 text.");
+            throw new SettingsException($"{key}: '{path}' must hold base64 text.");
         }
 
         if (exactBytes is { } n ? bytes.Length != n : bytes.Length < 32)
         {
-            throw new InvalidOperationException($"{key}: '{path}' must hold {(exactBytes is null ? "at least 32" : exactBytes.ToString())} random bytes, base64 encoded.");
+            throw new SettingsException($"{key}: '{path}' must hold {(exactBytes is null ? "at least 32" : exactBytes.ToString())} random bytes, base64 encoded.");
         }
 
         return bytes;
@@ -112,63 +112,9 @@ public sealed class KeyMaterial
 
     private static AsymmetricSecurityKey LoadSigningKey(string path)
     {
-        var pem = File.ReadAllText(path);
-        AsymmetricSecurityKey key;
-        if (pem.Contains("EC PRIVATE KEY", StringComparison.Ordinal) || TryImportEc(pem, out _))
-        {
-            var ec = ECDsa.Create();
-            ec.ImportFromPem(pem);
-            if (ec.KeySize != 256)
-            {
-                throw new InvalidOperationException($"Keys:SigningKeyPaths: '{path}' must be a P-256 key (ES256).");
-            }
-
-            key = new ECDsaSecurityKey(ec);
-        }
-        else
-        {
-            var rsa = RSA.Create();
-            try
-            {
-                rsa.ImportFromPem(pem);
-            }
-            catch (ArgumentException)
-            {
-                throw new InvalidOperationException($"Keys:SigningKeyPaths: '{path}' is not a PEM EC or RSA private key.");
-            }
-
-            if (rsa.KeySize < 2048)
-            {
-                throw new InvalidOperationException($"Keys:SigningKeyPaths: '{path}' must be an RSA key of at least 2048 bits.");
-            }
-
-            key = new RsaSecurityKey(rsa);
-        }
-
+        var key = PemKeys.Load(path, "Keys:SigningKeyPaths");
         // A stable key id (RFC 7638 thumbprint) lets relying parties cache the JWKS across restarts.
         key.KeyId = Base64UrlEncoder.Encode(JsonWebKeyConverter.ConvertFromSecurityKey(key).ComputeJwkThumbprint());
         return key;
-    }
-
-    private static bool TryImportEc(string pem, out ECDsa? ec)
-    {
-        ec = ECDsa.Create();
-        try
-        {
-            ec.ImportFromPem(pem);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            ec.Dispose();
-            ec = null;
-            return false;
-        }
-        catch (CryptographicException)
-        {
-            ec.Dispose();
-            ec = null;
-            return false;
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Educloud.Idp.Sessions;
+using Educloud.Idp.Settings;
 using Educloud.Idp.Totp;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -23,8 +24,7 @@ public static class LocalAccountExtensions
 
     public static WebApplicationBuilder AddIdpLocalAccounts(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<IValidateOptions<LocalAccountOptions>, LocalAccountOptionsValidator>();
-        builder.Services.AddOptions<LocalAccountOptions>().BindConfiguration(LocalAccountOptions.Section).ValidateOnStart();
+        builder.GetValidated(LocalAccountOptions.Section, new LocalAccountOptionsValidator());
         builder.Services.AddScoped<EnrollmentCodes>();
         builder.Services.AddScoped<PasswordCheck>();
         builder.Services.AddSingleton<PasswordThrottle>();
@@ -32,8 +32,7 @@ public static class LocalAccountExtensions
         builder.Services.AddScoped<Microsoft.AspNetCore.Identity.IPasswordValidator<Data.IdpUser>, CommonPasswordValidator>();
 
         // The same budget per IP as one-time codes (Totp:SubmissionsPerIpPerMinute), in its own partition.
-        var perMinute = builder.Configuration.GetSection(TotpOptions.Section).Get<TotpOptions>()?.SubmissionsPerIpPerMinute
-            ?? new TotpOptions().SubmissionsPerIpPerMinute;
+        var perMinute = builder.GetValidated(TotpOptions.Section, new TotpOptionsValidator()).SubmissionsPerIpPerMinute;
         builder.Services.Configure<RateLimiterOptions>(options => options.AddPolicy(PasswordSubmissionPolicy, http =>
             HttpMethods.IsPost(http.Request.Method)
                 ? RateLimitPartition.GetFixedWindowLimiter(

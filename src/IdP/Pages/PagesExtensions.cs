@@ -1,4 +1,3 @@
-using Educloud.Idp.Hosting;
 using Educloud.Idp.Settings;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -59,28 +58,6 @@ public static class PagesExtensions
         });
         return builder;
     }
-
-    public static WebApplication UseIdpPipeline(this WebApplication app)
-    {
-        app.UseForwardedHeaders();
-        // Right after the scheme and client address are settled: bad input never gets further (issue 8).
-        app.UseIdpRequestGuard();
-        app.UseWhen(http => !IsApi(http), pages => pages.UseExceptionHandler("/error"));
-        app.UseWhen(IsApi, api => api.UseExceptionHandler());
-        // The admin API answers with problem details (RFC 9457), never with the HTML error page.
-        app.UseWhen(http => !IsApi(http), pages => pages.UseStatusCodePagesWithReExecute("/error", "?status={0}"));
-        app.UseWhen(IsApi, api => api.UseStatusCodePages());
-        app.UseIdpSecurityHeaders();
-        app.UseStaticFiles();
-        app.UseRouting();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.UseRateLimiter();
-        app.UseAntiforgery();
-        return app;
-    }
-
-    private static bool IsApi(HttpContext http) => http.Request.Path.StartsWithSegments("/api");
 
     public static WebApplication MapIdpPages(this WebApplication app)
     {

@@ -7,7 +7,7 @@ public static class SessionExtensions
 {
     public static WebApplicationBuilder AddIdpSessions(this WebApplicationBuilder builder)
     {
-        var session = builder.Configuration.GetSection(IdpSessionOptions.Section).Get<IdpSessionOptions>() ?? new IdpSessionOptions();
+        var session = builder.GetValidated(IdpSessionOptions.Section, new IdpSessionOptionsValidator());
         builder.Services.AddScoped<SessionService>();
         builder.Services.AddScoped<LoginCompletion>();
         builder.Services.AddScoped<EverySession>();

@@ -1,7 +1,6 @@
 using System.Text;
 using Educloud.Idp.Connect;
 using Educloud.Idp.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 
 namespace Educloud.Idp.Tests.Admin;
 
@@ -72,13 +71,10 @@ public sealed class AdminSecretLeakTests : IDisposable
 
         logged.Where(line => System.Text.RegularExpressions.Regex.IsMatch(line, "eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]*\\.")).Should().BeEmpty("no JWT is ever logged");
 
-        SqliteConnection.ClearAllPools();
-        foreach (var file in Directory.GetFiles(idp.DataDirectory, "idp.db*").Select(File.ReadAllBytes))
+        foreach (var file in DatabaseFiles.Read(idp, knownStored: "leak-test"))
         {
-            Contains(file, Encoding.UTF8.GetBytes(code)).Should().BeFalse();
-            Contains(file, Encoding.UTF8.GetBytes(Password)).Should().BeFalse();
+            DatabaseFiles.Contains(file, Encoding.UTF8.GetBytes(code)).Should().BeFalse();
+            DatabaseFiles.Contains(file, Encoding.UTF8.GetBytes(Password)).Should().BeFalse();
         }
     }
 
-    private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
-}

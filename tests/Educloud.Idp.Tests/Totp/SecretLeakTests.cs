@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using Educloud.Idp.Tests.Infrastructure;
 using Educloud.Idp.Totp;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Data.Sqlite;
 
 namespace Educloud.Idp.Tests.Totp;
 
@@ -91,14 +90,13 @@ public sealed partial class SecretLeakTests : IDisposable
             .ToList();
         upstreamCodes.Should().HaveCount(3).And.OnlyContain(code => code.Length >= 16);
 
-        SqliteConnection.ClearAllPools();
-        var database = Directory.GetFiles(idp.DataDirectory, "idp.db*").Select(File.ReadAllBytes).ToList();
+        var database = DatabaseFiles.Read(idp, knownStored: IdpHost.AppClientId);
         var base32 = TotpCode.Base32(secret).TrimEnd('=');
         foreach (var file in database)
         {
-            Contains(file, Encoding.ASCII.GetBytes(base32)).Should().BeFalse("the base32 secret must not be stored in clear");
-            Contains(file, secret).Should().BeFalse("the raw secret must not be stored in clear");
-            Contains(file, Encoding.ASCII.GetBytes(pid)).Should().BeFalse("the pid must not be stored in clear");
+            DatabaseFiles.Contains(file, Encoding.ASCII.GetBytes(base32)).Should().BeFalse("the base32 secret must not be stored in clear");
+            DatabaseFiles.Contains(file, secret).Should().BeFalse("the raw secret must not be stored in clear");
+            DatabaseFiles.Contains(file, Encoding.ASCII.GetBytes(pid)).Should().BeFalse("the pid must not be stored in clear");
         }
 
         idp.Logs.Lines.Should().Contain(line => line.StartsWith("Trace ", StringComparison.Ordinal), "Trace logging is on");
@@ -132,8 +130,6 @@ public sealed partial class SecretLeakTests : IDisposable
         browser.AddHost(new Uri(IdpHost.Origin).Host, new RecordingHandler(idp.Server.CreateHandler(), visited));
         return browser;
     }
-
-    private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 
     /// <summary>Remembers every address the browser asked for (ID-porten's code arrives in one).</summary>
     private sealed class RecordingHandler(HttpMessageHandler inner, ConcurrentQueue<Uri> visited) : DelegatingHandler(inner)
