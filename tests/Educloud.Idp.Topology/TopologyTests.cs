@@ -200,7 +200,7 @@ public sealed class TopologyTests(TopologyFixture topology, ITestOutputHelper ou
         finally
         {
             await Task.WhenAll(stream).ContinueWith(_ => { }, TaskScheduler.Default);
-            await killed.StartAsync(topology.Http);
+            await killed.StartAsync(topology.Handler);
         }
 
         output.WriteLine($"completed {completed.Count}, failed {failed.Count}: {string.Join("; ", failed.Select(f => f.Why))}");
@@ -245,7 +245,7 @@ public sealed class TopologyTests(TopologyFixture topology, ITestOutputHelper ou
 
         foreach (var replica in topology.Replicas)
         {
-            await replica.WaitUntilReadyAsync(topology.Http);
+            await replica.WaitUntilReadyAsync(topology.Handler);
         }
 
         using var later = new Visitor(topology);

@@ -1,5 +1,5 @@
-using System.Net;
 using System.Net.Security;
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Educloud.Idp.Topology.Infrastructure;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Educloud.Idp.Testing;
 
 namespace Educloud.Idp.Topology.Infrastructure;
 
@@ -13,9 +14,9 @@ public sealed class Nginx : IAsyncDisposable
 {
     public const string UpstreamHeader = "X-Upstream";
 
-    private readonly ChildProcess process;
+    private readonly ServerProcess process;
 
-    private Nginx(ChildProcess process, int idpPort, int simulatorPort, string prefix)
+    private Nginx(ServerProcess process, int idpPort, int simulatorPort, string prefix)
     {
         this.process = process;
         IdpOrigin = new Uri($"https://127.0.0.1:{idpPort}");
@@ -36,16 +37,16 @@ public sealed class Nginx : IAsyncDisposable
     public static async Task<Nginx> StartAsync(string prefix, ThrowawayCa ca, IReadOnlyList<int> replicaPorts, int simulatorHttpPort)
     {
         Directory.CreateDirectory(prefix);
-        var idpPort = ChildProcess.FreeTcpPort();
-        var simulatorPort = ChildProcess.FreeTcpPort();
+        var idpPort = ServerProcess.FreeTcpPort();
+        var simulatorPort = ServerProcess.FreeTcpPort();
         var config = Path.Combine(prefix, "nginx.conf");
         await File.WriteAllTextAsync(config, Config(prefix, ca, replicaPorts, simulatorHttpPort, idpPort, simulatorPort));
         var nginx = Tools.Require("nginx");
-        await ChildProcess.RunAsync(nginx, ["-t", "-q", "-p", prefix, "-c", config]);
-        var process = ChildProcess.Start("nginx", nginx, ["-p", prefix, "-c", config], new Dictionary<string, string>(), prefix);
+        await ServerProcess.RunAsync(nginx, ["-t", "-q", "-p", prefix, "-c", config]);
+        var process = ServerProcess.Start("nginx", nginx, ["-p", prefix, "-c", config], new Dictionary<string, string>(), prefix);
         var started = new Nginx(process, idpPort, simulatorPort, prefix);
-        using var http = new HttpClient(Handlers.Trusting(ca)) { Timeout = TimeSpan.FromSeconds(5) };
-        await process.WaitUntilAnswersAsync(http, new Uri(started.IdpOrigin, "/nginx-alive"), TimeSpan.FromSeconds(20));
+        using var handler = Handlers.Trusting(ca);
+        await process.WaitUntilReadyAsync(new Uri(started.IdpOrigin, "/nginx-alive"), TimeSpan.FromSeconds(20), handler);
         return started;
     }
 

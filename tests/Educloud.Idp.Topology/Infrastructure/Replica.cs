@@ -1,4 +1,5 @@
 using System.Reflection;
+using Educloud.Idp.Testing;
 
 namespace Educloud.Idp.Topology.Infrastructure;
 
@@ -8,7 +9,7 @@ public sealed class Replica : IAsyncDisposable
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
 
     private readonly IReadOnlyDictionary<string, string> environment;
-    private ChildProcess? process;
+    private ServerProcess? process;
 
     private Replica(string name, int port, IReadOnlyDictionary<string, string> environment)
     {
@@ -32,22 +33,22 @@ public sealed class Replica : IAsyncDisposable
 
     /// <summary>Runs <c>dotnet Educloud.Idp.dll &lt;arguments&gt;</c> to its end with the replicas' settings (migrate, grant-role).</summary>
     public static Task<string> RunCommandAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
-        ChildProcess.RunAsync(DotnetHost(), [IdpAssembly, .. arguments], environment, Path.GetDirectoryName(IdpAssembly));
+        ServerProcess.RunAsync(IdpAssembly, arguments, environment, Path.GetDirectoryName(IdpAssembly));
 
     /// <summary>Starts the replica (again, on the same port, after a kill) and waits until it is ready.</summary>
-    public async Task StartAsync(HttpClient http)
+    public async Task StartAsync(HttpMessageHandler handler)
     {
         if (process is not null)
         {
             await process.DisposeAsync();
         }
 
-        process = ChildProcess.Start(Name, DotnetHost(), [IdpAssembly], environment, Path.GetDirectoryName(IdpAssembly));
-        await WaitUntilReadyAsync(http);
+        process = ServerProcess.Start(Name, IdpAssembly, [], environment, Path.GetDirectoryName(IdpAssembly));
+        await WaitUntilReadyAsync(handler);
     }
 
-    public Task WaitUntilReadyAsync(HttpClient http) =>
-        (process ?? throw new InvalidOperationException($"{Name} is not started.")).WaitUntilAnswersAsync(http, new Uri(Direct, "/health/ready"), ReadyTimeout);
+    public Task WaitUntilReadyAsync(HttpMessageHandler handler) =>
+        (process ?? throw new InvalidOperationException($"{Name} is not started.")).WaitUntilReadyAsync(new Uri(Direct, "/health/ready"), ReadyTimeout, handler);
 
     /// <summary>SIGKILL, as when the machine under it dies.</summary>
     public Task KillAsync() => process?.KillAsync() ?? Task.CompletedTask;
@@ -65,10 +66,6 @@ public sealed class Replica : IAsyncDisposable
     public static string IdpAssembly => AssemblyPath("IdpAssemblyPath", "TOPOLOGY_IDP_ASSEMBLY");
 
     public static string SimulatorAssembly => AssemblyPath("SimulatorAssemblyPath", "TOPOLOGY_SIMULATOR_ASSEMBLY");
-
-    /// <summary>The dotnet host that runs these tests (set by the SDK), else the one on PATH.</summary>
-    public static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : Tools.Require("dotnet");
 
     private static string AssemblyPath(string key, string variable)
     {

@@ -1,3 +1,4 @@
+using Educloud.Idp.Testing;
 namespace Educloud.Idp.Topology.Infrastructure;
 
 /// <summary>
@@ -43,5 +44,5 @@ public sealed class ThrowawayCa
     }
 
     private static Task<string> OpensslAsync(string folder, params string[] arguments) =>
-        ChildProcess.RunAsync(Tools.Require("openssl"), arguments, workingDirectory: folder);
+        ServerProcess.RunAsync(Tools.Require("openssl"), arguments, workingDirectory: folder);
 }

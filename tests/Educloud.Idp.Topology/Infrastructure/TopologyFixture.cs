@@ -44,6 +44,9 @@ public sealed class TopologyFixture : IAsyncLifetime
     /// <summary>A client for the replicas directly and for nginx (trusting the throwaway CA).</summary>
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The handler under <see cref="Http"/> (for readiness polls).</summary>
+    public HttpMessageHandler Handler { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         var postgres = PostgresServer.StartNewAsync();
@@ -52,10 +55,11 @@ public sealed class TopologyFixture : IAsyncLifetime
         Postgres = await postgres;
         stack.Add(Postgres);
         Ca = await ca;
-        Http = new HttpClient(Handlers.Trusting(Ca)) { Timeout = TimeSpan.FromSeconds(30) };
+        Handler = Handlers.Trusting(Ca);
+        Http = new HttpClient(Handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(30) };
 
-        int[] ports = [ChildProcess.FreeTcpPort(), ChildProcess.FreeTcpPort()];
-        var simulatorPort = ChildProcess.FreeTcpPort();
+        int[] ports = [ServerProcess.FreeTcpPort(), ServerProcess.FreeTcpPort()];
+        var simulatorPort = ServerProcess.FreeTcpPort();
         Nginx = await Nginx.StartAsync(Path.Combine(root, "nginx"), Ca, ports, simulatorPort);
         stack.Add(Nginx);
 
@@ -70,12 +74,13 @@ public sealed class TopologyFixture : IAsyncLifetime
         stack.Add(A);
         stack.Add(B);
         // Together, as an orchestrator starts them: both register the clients at start.
-        await Task.WhenAll(A.StartAsync(Http), B.StartAsync(Http));
+        await Task.WhenAll(A.StartAsync(Handler), B.StartAsync(Handler));
     }
 
     public async Task DisposeAsync()
     {
         Http?.Dispose();
+        Handler?.Dispose();
         for (var i = stack.Count - 1; i >= 0; i--)
         {
             await stack[i].DisposeAsync();
@@ -140,11 +145,11 @@ public sealed class TopologyFixture : IAsyncLifetime
         return settings;
     }
 
-    private async Task<ChildProcess> StartSimulatorAsync(int port, KeyFiles keys)
+    private async Task<ServerProcess> StartSimulatorAsync(int port, KeyFiles keys)
     {
         string OnIdp(string path) => new Uri(Nginx.IdpOrigin, path).AbsoluteUri;
-        var simulator = ChildProcess.Start("ID-porten simulator", Replica.DotnetHost(),
-            [Replica.SimulatorAssembly, "--urls", $"http://127.0.0.1:{port}"],
+        var simulator = ServerProcess.Start("ID-porten simulator", Replica.SimulatorAssembly,
+            ["--urls", $"http://127.0.0.1:{port}"],
             new Dictionary<string, string>
             {
                 ["IdPortenSimulator__Clients__0__ClientId"] = IdPortenClientId,
@@ -154,7 +159,7 @@ public sealed class TopologyFixture : IAsyncLifetime
                 ["IdPortenSimulator__Clients__0__FrontChannelLogoutUri"] = OnIdp("/federation/idporten/frontchannel-logout"),
             },
             Path.GetDirectoryName(Replica.SimulatorAssembly));
-        await simulator.WaitUntilAnswersAsync(Http, new Uri(Nginx.SimulatorOrigin, "/idporten-sim/.well-known/openid-configuration"), TimeSpan.FromSeconds(60));
+        await simulator.WaitUntilReadyAsync(new Uri(Nginx.SimulatorOrigin, "/idporten-sim/.well-known/openid-configuration"), TimeSpan.FromSeconds(60), Handler);
         return simulator;
     }
 

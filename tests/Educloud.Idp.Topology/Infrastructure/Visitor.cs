@@ -1,7 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
+using System.Net;
 using System.Text.Json;
+using System.Text;
 using Educloud.Idp.Tests.Infrastructure;
 using Microsoft.AspNetCore.WebUtilities;
 
