@@ -26,7 +26,8 @@ builder.AddIdpSettings()
        .AddIdpPages()
        .AddIdpAdminApi()
        .AddIdpOperations()
-       .AddIdpLogRedaction();
+       .AddIdpLogRedaction()
+       .AddIdpConsoleLogs();
 
 var app = builder.Build();
 

@@ -1,8 +1,6 @@
-using System.Security.Cryptography;
 using Educloud.Idp.Connect;
 using Educloud.Idp.Hosting;
 using Educloud.Idp.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Educloud.Idp.Tests.Hosting;
@@ -16,7 +14,21 @@ public sealed class SecurityHeadersTests(IdpFixture fixture) : IClassFixture<Idp
     [Fact]
     public async Task Production_SendsHsts_AndFormActionOfSelfIdPortenAndTheApps()
     {
-        using var idp = new ProductionIdp();
+        // The IdP as Production runs it: real key files, the real ID-porten (never called here), apps from configuration.
+        using var idp = new ProductionIdp(ProductionIdp.Starting(new Dictionary<string, string>
+        {
+            ["Server:Issuer"] = "https://login.educloud.test",
+            ["Clients:0:ClientId"] = "app",
+            ["Clients:0:DisplayName"] = "App",
+            ["Clients:0:ClientSecret"] = "a-production-like-app-secret-0123456789abcdef",
+            ["Clients:0:RedirectUris:0"] = "https://app.test/signin-oidc",
+            ["Clients:0:PostLogoutRedirectUris:0"] = "https://app.test/signed-out",
+            ["Clients:0:Scopes:0"] = "openid",
+            ["Clients:1:ClientId"] = "spa",
+            ["Clients:1:DisplayName"] = "Single-page app",
+            ["Clients:1:RedirectUris:0"] = "https://spa.test:8443/callback",
+            ["Clients:1:Scopes:0"] = "openid",
+        }));
         using var client = idp.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://login.educloud.test"), AllowAutoRedirect = false });
 
         using var response = await client.GetAsync("/account/login");
@@ -72,60 +84,4 @@ public sealed class SecurityHeadersTests(IdpFixture fixture) : IClassFixture<Idp
 
     private static string FormAction(HttpResponseMessage response) =>
         response.Headers.GetValues("Content-Security-Policy").Single().Split(';', StringSplitOptions.TrimEntries).Single(d => d.StartsWith("form-action ", StringComparison.Ordinal));
-
-    /// <summary>The IdP as Production runs it: real key files, the real ID-porten (never called here), apps from configuration.</summary>
-    private sealed class ProductionIdp : WebApplicationFactory<Program>
-    {
-        private readonly string directory = Directory.CreateTempSubdirectory("educloud-prod-headers").FullName;
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            var signing = Path.Combine(directory, "signing.pem");
-            File.WriteAllText(signing, ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem());
-            var secret = Path.Combine(directory, "secret.key");
-            File.WriteAllText(secret, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-            builder.UseEnvironment("Production");
-            foreach (var (key, value) in new Dictionary<string, string>
-            {
-                ["Database:ConnectionString"] = $"Data Source={Path.Combine(directory, "idp.db")}",
-                ["Database:MigrateOnStartup"] = "true",
-                ["Keys:SigningKeyPaths:0"] = signing,
-                ["Keys:EncryptionKeyPath"] = secret,
-                ["Keys:DataProtectionKeyPath"] = secret,
-                ["Users:PidLookupKeyPath"] = secret,
-                ["Server:Issuer"] = "https://login.educloud.test",
-                ["IdPorten:UseSimulator"] = "false",
-                ["IdPorten:Issuer"] = "https://idporten.test/",
-                ["IdPorten:ClientId"] = "educloud-idp",
-                ["IdPorten:ClientSecret"] = "a-production-like-secret-0123456789abcdef",
-                ["Clients:0:ClientId"] = "app",
-                ["Clients:0:DisplayName"] = "App",
-                ["Clients:0:ClientSecret"] = "a-production-like-app-secret-0123456789abcdef",
-                ["Clients:0:RedirectUris:0"] = "https://app.test/signin-oidc",
-                ["Clients:0:PostLogoutRedirectUris:0"] = "https://app.test/signed-out",
-                ["Clients:0:Scopes:0"] = "openid",
-                ["Clients:1:ClientId"] = "spa",
-                ["Clients:1:DisplayName"] = "Single-page app",
-                ["Clients:1:RedirectUris:0"] = "https://spa.test:8443/callback",
-                ["Clients:1:Scopes:0"] = "openid",
-            })
-            {
-                builder.UseSetting(key, value);
-            }
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Best effort: the temp folder is cleaned by the OS otherwise.
-            }
-        }
-    }
 }

@@ -1,6 +1,5 @@
 using Educloud.Idp.Settings;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Educloud.Idp.Tests.Infrastructure;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 
@@ -104,7 +103,7 @@ public sealed class SettingsValidationTests
     [Fact]
     public void IdP_InProductionWithTheSimulator_RefusesToStart()
     {
-        using var factory = new ProductionIdp(new() { ["Server:Issuer"] = "https://idp.example.org", ["IdPorten:UseSimulator"] = "true", ["IdPorten:ClientId"] = "x" });
+        using var factory = new ProductionIdp(new Dictionary<string, string> { ["Server:Issuer"] = "https://idp.example.org", ["IdPorten:UseSimulator"] = "true", ["IdPorten:ClientId"] = "x" });
 
         var start = () => factory.Server;
 
@@ -141,7 +140,7 @@ public sealed class SettingsValidationTests
     public void IdP_InProductionWithoutIssuer_RefusesToStartNamingTheKey()
     {
         // Everything else a Production IdP needs is set: the only thing missing is Server:Issuer.
-        using var factory = new ProductionIdp(new()
+        using var factory = new ProductionIdp(new Dictionary<string, string>
         {
             ["IdPorten:Issuer"] = "https://test.idporten.no",
             ["IdPorten:ClientId"] = "x",
@@ -151,29 +150,6 @@ public sealed class SettingsValidationTests
         var start = () => factory.Server;
 
         start.Should().Throw<Exception>().Which.ToString().Should().Contain("Server:Issuer is required outside Development");
-    }
-
-    private sealed class ProductionIdp(Dictionary<string, string> settings) : WebApplicationFactory<Program>
-    {
-        private readonly string keys = Directory.CreateTempSubdirectory("educloud-prod-keys").FullName;
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            // Real key files, so that the only thing wrong is what the test sets.
-            var signing = Path.Combine(keys, "signing.pem");
-            File.WriteAllText(signing, System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem());
-            var secret = Path.Combine(keys, "secret.key");
-            File.WriteAllText(secret, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
-            builder.UseEnvironment("Production");
-            builder.UseSetting("Keys:SigningKeyPaths:0", signing);
-            builder.UseSetting("Keys:EncryptionKeyPath", secret);
-            builder.UseSetting("Keys:DataProtectionKeyPath", secret);
-            builder.UseSetting("Users:PidLookupKeyPath", secret);
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-        }
     }
 
     private sealed class Environment(string name) : IHostEnvironment
