@@ -181,8 +181,9 @@ public sealed class TopologyTests(TopologyFixture topology, ITestOutputHelper ou
                         afterKill++;
                     }
                 }
-                catch (Exception e) when (e is InvalidOperationException or HttpRequestException or Xunit.Sdk.XunitException or NullReferenceException)
+                catch (Exception e)
                 {
+                    // Whatever a cut request does to the flow (an error page, a refused connection, a timeout).
                     failed.Add((started, e.Message.Split('\n')[0]));
                 }
             }
@@ -218,6 +219,7 @@ public sealed class TopologyTests(TopologyFixture topology, ITestOutputHelper ou
     [Fact]
     public async Task PostgresStopped_ReadinessIs503OnBoth_LoginsFailWithAClearPage_ThenRecoverWithoutRestart()
     {
+        var failedOn = new List<string>();
         await topology.Postgres.StopAsync();
         try
         {
@@ -230,13 +232,21 @@ public sealed class TopologyTests(TopologyFixture topology, ITestOutputHelper ou
             using var person = new Visitor(topology);
             foreach (var _ in topology.Replicas)
             {
-                var page = await person.Browser.GetAsync(person.Idp($"/connect/authorize?client_id={TopologyFixture.AppClientId}&response_type=code&scope=openid&redirect_uri={Uri.EscapeDataString(TopologyFixture.AppRedirectUri)}&code_challenge={Pkce.New().Challenge}&code_challenge_method=S256").AbsoluteUri);
+                if (failedOn.Count > 0 && person.Landings.Landings[^1].Upstream == failedOn[0])
+                {
+                    // One request more, so that the next attempt's failing request lands on the other replica.
+                    await person.Browser.GetAsync(person.Idp("/health/live").AbsoluteUri);
+                }
+
+                person.Landings.Clear();
+                var page = await person.AttemptLoginAsync();
                 page.Status.Should().Be(HttpStatusCode.ServiceUnavailable, page.Body);
-                page.Document.QuerySelector("h1")!.TextContent.Should().Contain("unavailable");
+                page.Document.QuerySelector("h1")!.TextContent.Should().Be("Login is unavailable right now");
                 page.Body.Should().NotContainAny("Exception", "   at ", "Npgsql", "Stack");
+                failedOn.Add(person.Landings.Landings[^1].Upstream!);
             }
 
-            person.IdpUpstreams.Should().OnlyHaveUniqueItems("the failed login was tried on each replica");
+            failedOn.Should().OnlyHaveUniqueItems("the failed login was tried on each replica");
         }
         finally
         {

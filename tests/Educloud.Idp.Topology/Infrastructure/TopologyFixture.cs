@@ -127,22 +127,23 @@ public sealed class TopologyFixture : IAsyncLifetime
             ["ca_bundle"] = Ca.Bundle,
         });
 
-        // The test's own research app and support console (deploy/ registers its own clients).
-        settings["Clients__0__ClientId"] = AppClientId;
-        settings["Clients__0__DisplayName"] = "Topology test app";
-        settings["Clients__0__ClientSecret"] = AppSecret;
-        settings["Clients__0__RedirectUris__0"] = AppRedirectUri;
-        settings["Clients__0__Scopes__0"] = "openid";
-        settings["Clients__0__Scopes__1"] = "profile";
-        settings["Clients__0__Scopes__2"] = "offline_access";
-        settings["Clients__1__ClientId"] = ConsoleClientId;
-        settings["Clients__1__DisplayName"] = "Topology test support console";
-        settings["Clients__1__ClientSecret"] = ConsoleSecret;
-        settings["Clients__1__RedirectUris__0"] = ConsoleRedirectUri;
-        settings["Clients__1__Scopes__0"] = "openid";
-        settings["Clients__1__Scopes__1"] = "profile";
-        settings["Clients__1__Scopes__2"] = "admin_api";
+        // The test's own research app and support console (deploy/ registers its own).
+        Register(settings, 0, AppClientId, AppSecret, AppRedirectUri, "openid", "profile", "offline_access");
+        Register(settings, 1, ConsoleClientId, ConsoleSecret, ConsoleRedirectUri, "openid", "profile", "admin_api");
         return settings;
+    }
+
+    private static void Register(Dictionary<string, string> settings, int index, string clientId, string secret, string redirectUri, params string[] scopes)
+    {
+        var prefix = $"Clients__{index}__";
+        settings[prefix + "ClientId"] = clientId;
+        settings[prefix + "DisplayName"] = clientId + " (topology test)";
+        settings[prefix + "ClientSecret"] = secret;
+        settings[prefix + "RedirectUris__0"] = redirectUri;
+        for (var i = 0; i < scopes.Length; i++)
+        {
+            settings[$"{prefix}Scopes__{i}"] = scopes[i];
+        }
     }
 
     private async Task<ServerProcess> StartSimulatorAsync(int port, KeyFiles keys)

@@ -52,17 +52,7 @@ public sealed class Visitor : IDisposable
             ? (TopologyFixture.ConsoleRedirectUri, topology.ConsoleSecret)
             : (TopologyFixture.AppRedirectUri, topology.AppSecret);
         var pkce = Pkce.New();
-        var authorize = QueryHelpers.AddQueryString(Idp("/connect/authorize").AbsoluteUri, new Dictionary<string, string?>
-        {
-            ["client_id"] = clientId,
-            ["redirect_uri"] = redirectUri,
-            ["response_type"] = "code",
-            ["scope"] = scope,
-            ["state"] = Guid.NewGuid().ToString("N"),
-            ["nonce"] = Guid.NewGuid().ToString("N"),
-            ["code_challenge"] = pkce.Challenge,
-            ["code_challenge_method"] = "S256",
-        });
+        var authorize = AuthorizeUrl(clientId, redirectUri, scope, pkce);
         var page = await Browser.GetAsync(authorize);
         if (page.Address.AbsolutePath == "/account/login")
         {
@@ -86,6 +76,40 @@ public sealed class Visitor : IDisposable
             body.GetProperty("access_token").GetString()!,
             body.TryGetProperty("refresh_token", out var refresh) ? refresh.GetString() : null,
             Subject(idToken));
+    }
+
+    /// <summary>A research app's authorization request (code flow, PKCE S256) at the IdP.</summary>
+    public string AuthorizeUrl(string clientId, string redirectUri, string scope, Pkce pkce) =>
+        QueryHelpers.AddQueryString(Idp("/connect/authorize").AbsoluteUri, new Dictionary<string, string?>
+        {
+            ["client_id"] = clientId,
+            ["redirect_uri"] = redirectUri,
+            ["response_type"] = "code",
+            ["scope"] = scope,
+            ["state"] = Guid.NewGuid().ToString("N"),
+            ["nonce"] = Guid.NewGuid().ToString("N"),
+            ["code_challenge"] = pkce.Challenge,
+            ["code_challenge_method"] = "S256",
+        });
+
+    /// <summary>
+    /// As far as a login for the research app gets: authorize, the IdP's login page, the simulator's
+    /// page; the first page that is none of these (an error page, when something is down).
+    /// </summary>
+    public async Task<BrowserPage> AttemptLoginAsync()
+    {
+        var page = await Browser.GetAsync(AuthorizeUrl(TopologyFixture.AppClientId, TopologyFixture.AppRedirectUri, "openid", Pkce.New()));
+        if (page.Address.AbsolutePath == "/account/login" && page.Status == HttpStatusCode.OK)
+        {
+            page = await Browser.SubmitAsync(page);
+        }
+
+        if (page.Address.AbsolutePath == "/idporten-sim/authorize" && page.Status == HttpStatusCode.OK)
+        {
+            page = await Browser.SubmitAsync(page, values: new Dictionary<string, string> { ["sim_pid"] = Pid, ["sim_acr"] = "idporten-loa-substantial" });
+        }
+
+        return page;
     }
 
     /// <summary>From the IdP's login page through the simulator's: the page after ID-porten, not yet answered.</summary>
