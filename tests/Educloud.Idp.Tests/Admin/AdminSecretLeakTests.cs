@@ -77,4 +77,4 @@ public sealed class AdminSecretLeakTests : IDisposable
             DatabaseFiles.Contains(file, Encoding.UTF8.GetBytes(Password)).Should().BeFalse();
         }
     }
-
+}
