@@ -18,15 +18,17 @@ public sealed partial class ClientRegistrar(
     IdpDbContext db,
     ILogger<ClientRegistrar> logger)
 {
-    private const int Attempts = 3;
+    // Each round at least one replica wins, so this many replicas may start in the same instant.
+    private const int Attempts = 10;
 
     public async Task ApplyAsync(CancellationToken cancellationToken)
     {
         foreach (var client in options.Value.Clients)
         {
             // Replicas started together apply the same configuration at the same moment (issue 10's
-            // topology test saw one crash at start): the one that loses the race (the unique client
-            // id, or the concurrency token of the update) reads what the other wrote and applies again.
+            // topology test saw one crash at start): the one that loses the race (OpenIddict's check
+            // or the database's unique index on the client id, or the concurrency token of the
+            // update) reads what the other wrote and applies again.
             for (var attempt = 1; ; attempt++)
             {
                 try
@@ -34,7 +36,7 @@ public sealed partial class ClientRegistrar(
                     await ApplyAsync(client, cancellationToken);
                     break;
                 }
-                catch (Exception e) when (attempt < Attempts && e is OpenIddictExceptions.ConcurrencyException or DbUpdateException)
+                catch (Exception e) when (attempt < Attempts && e is OpenIddictExceptions.ConcurrencyException or OpenIddictExceptions.ValidationException or DbUpdateException)
                 {
                     LogRaced(logger, client.ClientId);
                     db.ChangeTracker.Clear();
