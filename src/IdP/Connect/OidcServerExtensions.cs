@@ -70,6 +70,7 @@ public static class OidcServerExtensions
 
                 // A redeemed refresh token presented again revokes the whole authorization at once
                 // (RFC 9700 4.14.2): no grace period in which a thief and the app both hold valid tokens.
+                options.RedeemRefreshTokensOnce();
                 options.SetRefreshTokenReuseLeeway(TimeSpan.Zero)
                        .DisableSlidingRefreshTokenExpiration()
                        .SetRefreshTokenLifetime(tokens.RefreshTokenLifetime)

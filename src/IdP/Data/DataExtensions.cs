@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
 
 namespace Educloud.Idp.Data;
 
@@ -31,8 +32,17 @@ public static partial class DataExtensions
                     options.AddInterceptors(pragmas);
                 });
                 break;
+            case DatabaseProvider.PostgreSql:
+                // Pooled contexts for the same reason; Npgsql pools the connections underneath.
+                // No retrying execution strategy: the services open their own transactions around
+                // conditional UPDATEs (TotpService), which a retrying strategy refuses, and a
+                // retried security decision is better failed and redone by the person.
+                var postgreSql = PostgreSqlConnectionString(database.ConnectionString);
+                builder.Services.AddDbContextPool<IdpDbContext, PostgreSqlIdpDbContext>(options =>
+                    options.UseNpgsql(postgreSql, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory")));
+                break;
             default:
-                throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not available yet (only Sqlite).");
+                throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not known.");
         }
 
         builder.Services.AddIdentityCore<IdpUser>(options =>
@@ -102,6 +112,24 @@ public static partial class DataExtensions
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// The operator's connection string, with what the IdP relies on made explicit: pooling on,
+    /// multiplexing off (it shares one connection between commands, which hides which transaction
+    /// a statement runs in; DatabaseOptionsValidator refuses it), and an application name so that
+    /// pg_stat_activity shows whose connections they are. Timeouts keep Npgsql's defaults
+    /// (15 s to connect, 30 s per command) unless the operator sets them.
+    /// </summary>
+    internal static string PostgreSqlConnectionString(string configured)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(configured) { Pooling = true, Multiplexing = false };
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "Educloud.Idp";
+        }
+
+        return builder.ConnectionString;
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Applying {Count} database migration(s)")]

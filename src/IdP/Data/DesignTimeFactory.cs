@@ -9,3 +9,10 @@ internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<Sqli
     public SqliteIdpDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<SqliteIdpDbContext>().UseSqlite("Data Source=design.db").Options);
 }
+
+/// <summary>Used only by `dotnet ef migrations add --context PostgreSqlIdpDbContext` (no server is contacted).</summary>
+internal sealed class PostgreSqlDesignTimeFactory : IDesignTimeDbContextFactory<PostgreSqlIdpDbContext>
+{
+    public PostgreSqlIdpDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgreSqlIdpDbContext>().UseNpgsql("Host=localhost;Database=design").Options);
+}

@@ -10,7 +10,7 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
-    /// <summary>Sqlite (embedded default) or PostgreSql (production, scale-out; a later issue).</summary>
+    /// <summary>Sqlite (embedded default, one process) or PostgreSql (production, several replicas).</summary>
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
     public string ConnectionString { get; set; } = "Data Source=data/idp.db";

@@ -8,10 +8,40 @@ namespace Educloud.Idp.Settings;
 
 internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>
 {
-    public ValidateOptionsResult Validate(string? name, DatabaseOptions options) =>
-        string.IsNullOrWhiteSpace(options.ConnectionString)
-            ? ValidateOptionsResult.Fail("Database:ConnectionString is required.")
+    public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return ValidateOptionsResult.Fail("Database:ConnectionString is required.");
+        }
+
+        return options.Provider == DatabaseProvider.PostgreSql ? ValidatePostgreSql(options.ConnectionString) : ValidateOptionsResult.Success;
+    }
+
+    private static ValidateOptionsResult ValidatePostgreSql(string connectionString)
+    {
+        Npgsql.NpgsqlConnectionStringBuilder parsed;
+        try
+        {
+            parsed = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            // The message names the bad keyword, never the value (it may hold the password).
+            return ValidateOptionsResult.Fail($"Database:ConnectionString is not a PostgreSQL connection string: {e.Message}");
+        }
+
+        if (string.IsNullOrWhiteSpace(parsed.Host))
+        {
+            return ValidateOptionsResult.Fail("Database:ConnectionString must name the PostgreSQL server (Host=...) when Database:Provider is PostgreSql.");
+        }
+
+        // Multiplexing shares one physical connection between commands: transactions still work,
+        // but nothing here needs it and it hides which connection a statement ran on.
+        return parsed.Multiplexing
+            ? ValidateOptionsResult.Fail("Database:ConnectionString: Multiplexing is not supported; remove it.")
             : ValidateOptionsResult.Success;
+    }
 }
 
 internal sealed class IdPortenOptionsValidator(IHostEnvironment environment) : IValidateOptions<IdPortenOptions>

@@ -7,10 +7,17 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Educloud.Idp.Tests.Connect;
 
-/// <summary>The spine of the product, end to end in-process: app → IdP → ID-porten (simulator) → IdP → app.</summary>
-public sealed class LoginFlowTests(IdpFixture fixture) : IClassFixture<IdpFixture>
+/// <summary>
+/// The spine of the product, end to end in-process: app → IdP → ID-porten (simulator) → IdP → app.
+/// On both databases (the nested classes).
+/// </summary>
+public abstract class LoginFlowTests(IdpFixture fixture)
 {
     private IdpHost Idp => fixture.Idp;
+
+    public sealed class OnSqlite(IdpFixture fixture) : LoginFlowTests(fixture), IClassFixture<IdpFixture>;
+
+    public sealed class OnPostgreSql(PostgreSqlIdpFixture fixture) : LoginFlowTests(fixture), IClassFixture<PostgreSqlIdpFixture>;
 
     [Fact]
     public async Task AppLogin_ThroughIdPorten_GivesVerifiableTokensAndUserInfo()
@@ -93,6 +100,30 @@ public sealed class LoginFlowTests(IdpFixture fixture) : IClassFixture<IdpFixtur
         var (afterStatus, after) = await Flows.RefreshAsync(backchannel, second);
         afterStatus.Should().Be(400, "reusing a refresh token revokes its whole family (RFC 9700 4.14.2)");
         after.GetProperty("error").GetString().Should().Be("invalid_grant");
+    }
+
+    [Fact]
+    public async Task OneRefreshTokenRedeemedInParallel_ExactlyOneSucceeds_AndReuseRevokesTheFamily()
+    {
+        var (_, tokens) = await fixture.LogInWithCodeAsync();
+        var first = tokens.GetProperty("refresh_token").GetString()!;
+
+        // One conditional UPDATE of the token's row decides (RefreshTokenRedemption): one request
+        // wins, the others are refused, and they are a reuse: the family is revoked, also the
+        // tokens the winner was issuing at that moment.
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(async () =>
+        {
+            using var backchannel = Idp.NewBackchannel();
+            return await Flows.RefreshAsync(backchannel, first);
+        })));
+
+        var winners = results.Where(r => r.Status == 200).ToList();
+        winners.Should().ContainSingle(string.Join("\n", results.Select(r => r.Status + " " + (r.Status == 200 ? "ok" : r.Body.ToString()))));
+        results.Where(r => r.Status != 200).Should().OnlyContain(r => r.Status == 400 && r.Body.GetProperty("error").GetString() == "invalid_grant");
+        using var client = Idp.NewBackchannel();
+        var (afterStatus, _) = await Flows.RefreshAsync(client, winners[0].Body.GetProperty("refresh_token").GetString()!);
+        afterStatus.Should().Be(400, "reusing a refresh token revokes its whole family (RFC 9700 4.14.2)");
+        (await Flows.RefreshAsync(client, first)).Status.Should().Be(400);
     }
 
     [Fact]

@@ -3,9 +3,16 @@ using System.Text.Json;
 namespace Educloud.Idp.Tests.Infrastructure;
 
 /// <summary>One IdP per test class (starting one costs a migration); tests use their own browsers and people.</summary>
-public sealed class IdpFixture : IAsyncLifetime
+public class IdpFixture : IAsyncLifetime
 {
-    public IdpHost Idp { get; } = new();
+    public IdpFixture()
+        : this(TestDatabase.Sqlite)
+    {
+    }
+
+    protected IdpFixture(TestDatabase database) => Idp = new IdpHost(database: database);
+
+    public IdpHost Idp { get; }
 
     public Task InitializeAsync()
     {
@@ -42,3 +49,6 @@ public sealed class IdpFixture : IAsyncLifetime
         return (browser, tokens);
     }
 }
+
+/// <summary>The same, on a fresh database of the test run's PostgreSQL server.</summary>
+public sealed class PostgreSqlIdpFixture() : IdpFixture(TestDatabase.PostgreSql);

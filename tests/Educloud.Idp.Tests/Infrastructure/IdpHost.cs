@@ -12,8 +12,8 @@ using Microsoft.Extensions.Options;
 namespace Educloud.Idp.Tests.Infrastructure;
 
 /// <summary>
-/// The real IdP in-process (TestServer), on its embedded default: a SQLite file in a temp folder,
-/// development keys, and the built-in ID-porten simulator that OpenIddict's client reaches over
+/// The real IdP in-process (TestServer), on its embedded default: a SQLite file in a temp folder
+/// (or, when asked, a fresh database on the test run's PostgreSQL server), development keys, and the built-in ID-porten simulator that OpenIddict's client reaches over
 /// its own HTTP client (routed into this TestServer).
 /// </summary>
 public sealed class IdpHost : WebApplicationFactory<Program>
@@ -34,15 +34,21 @@ public sealed class IdpHost : WebApplicationFactory<Program>
 
     private readonly TimeProvider? time;
 
+    private readonly (string Name, string ConnectionString)? postgreSql;
+
     /// <param name="time">A FakeTimeProvider to drive the IdP's clock (every security decision asks it).</param>
-    public IdpHost(IDictionary<string, string?>? overrides = null, TimeProvider? time = null)
+    /// <param name="database">SQLite (the default) or a fresh database on the test run's PostgreSQL server.</param>
+    public IdpHost(IDictionary<string, string?>? overrides = null, TimeProvider? time = null, TestDatabase database = TestDatabase.Sqlite)
     {
         this.time = time;
+        Database = database;
         DataDirectory = Path.Combine(Path.GetTempPath(), "educloud-idp-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
+        postgreSql = database == TestDatabase.PostgreSql ? PostgreSqlTestServer.CreateDatabase() : null;
         settings = new Dictionary<string, string?>
         {
-            ["Database:ConnectionString"] = $"Data Source={Path.Combine(DataDirectory, "idp.db")}",
+            ["Database:Provider"] = postgreSql is null ? "Sqlite" : "PostgreSql",
+            ["Database:ConnectionString"] = postgreSql?.ConnectionString ?? $"Data Source={Path.Combine(DataDirectory, "idp.db")}",
             ["Database:MigrateOnStartup"] = "true",
             ["Keys:DevelopmentKeysDirectory"] = Path.Combine(DataDirectory, "keys"),
             ["IdPorten:Issuer"] = Origin + "/idporten-sim",
@@ -95,6 +101,14 @@ public sealed class IdpHost : WebApplicationFactory<Program>
     }
 
     public string DataDirectory { get; }
+
+    public TestDatabase Database { get; }
+
+    /// <summary>The connection string the IdP was given (the SQLite file or the PostgreSQL database).</summary>
+    public string ConnectionString => settings["Database:ConnectionString"]!;
+
+    /// <summary>The key files (signing, encryption, the key ring's key): another host given the same folder is a replica.</summary>
+    public string KeysDirectory => settings["Keys:DevelopmentKeysDirectory"]!;
 
     /// <summary>The clock the IdP runs on (a FakeTimeProvider in tests that move time).</summary>
     public TimeProvider Clock => time ?? TimeProvider.System;
@@ -173,6 +187,11 @@ public sealed class IdpHost : WebApplicationFactory<Program>
         if (disposing)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (postgreSql is { } own)
+            {
+                PostgreSqlTestServer.DropDatabase(own.Name, own.ConnectionString);
+            }
+
             try
             {
                 Directory.Delete(DataDirectory, recursive: true);

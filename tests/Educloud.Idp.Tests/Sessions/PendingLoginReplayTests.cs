@@ -97,14 +97,16 @@ public sealed class PendingLoginReplayTests(IdpFixture fixture) : IClassFixture<
         Idp.Authenticators.SecretOf(pid).Should().Equal(victimSecret);
     }
 
-    [Fact]
-    public async Task ConcurrentUsesOfOnePendingLogin_GiveOneSession()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.PostgreSql)]
+    public async Task ConcurrentUsesOfOnePendingLogin_GiveOneSession(TestDatabase database)
     {
         // A clock of our own: the person's last code is minutes old, so three different codes
         // (previous, current and next step, the drift window) are all good, and the code's own
         // single use cannot be what stops the others.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var idp = new IdpHost(time: clock);
+        using var idp = new IdpHost(time: clock, database: database);
         var pid = Flows.NewPid();
         var setup = idp.NewBrowser();
         (await Flows.LogInAtIdPortenAsync(setup, await setup.GetAsync(IdpHost.Origin + "/account/login"), pid)).Address.AbsolutePath.Should().Be("/");

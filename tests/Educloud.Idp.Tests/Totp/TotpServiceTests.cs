@@ -8,15 +8,27 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Educloud.Idp.Tests.Totp;
 
-/// <summary>Verification that holds under attack: once only, lockout, replacement. Time is a FakeTimeProvider.</summary>
-public sealed class TotpServiceTests : IDisposable
+/// <summary>
+/// Verification that holds under attack: once only, lockout, replacement. Time is a FakeTimeProvider.
+/// Every test runs on both databases (the nested classes): the conditional UPDATEs that decide
+/// must hold on SQLite's single writer and on PostgreSQL's row locks alike.
+/// </summary>
+public abstract class TotpServiceTests : IDisposable
 {
     private readonly FakeTimeProvider time = new(DateTimeOffset.UtcNow);
     private readonly IdpHost idp;
 
-    public TotpServiceTests() => idp = new IdpHost(time: time);
+    private TotpServiceTests(TestDatabase database) => idp = new IdpHost(time: time, database: database);
 
-    public void Dispose() => idp.Dispose();
+    public void Dispose()
+    {
+        idp.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    public sealed class OnSqlite() : TotpServiceTests(TestDatabase.Sqlite);
+
+    public sealed class OnPostgreSql() : TotpServiceTests(TestDatabase.PostgreSql);
 
     [Fact]
     public async Task SameCodeTwice_SecondIsRefusedAndAudited()
@@ -31,16 +43,16 @@ public sealed class TotpServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task TwentyConcurrentSubmissionsOfOneValidCode_ExactlyOneSucceeds()
+    public async Task FiftyConcurrentSubmissionsOfOneValidCode_ExactlyOneSucceeds()
     {
         var (user, secret) = await EnrolledUserAsync();
         var code = TotpCode.Compute(secret, time.GetUtcNow());
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => VerifyAsync(user, code))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => VerifyAsync(user, code))));
 
         results.Count(r => r == TotpResult.Accepted).Should().Be(1);
         // The others are refused as replays, or (their attempts counted first) by the lockout.
-        results.Count(r => r is TotpResult.Reused or TotpResult.LockedOut).Should().Be(19);
+        results.Count(r => r is TotpResult.Reused or TotpResult.LockedOut).Should().Be(49);
     }
 
     [Fact]
