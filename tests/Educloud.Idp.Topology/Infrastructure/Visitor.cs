@@ -23,7 +23,7 @@ public sealed class Visitor : IDisposable
     {
         this.topology = topology;
         Pid = pid ?? NewPid();
-        Landings = new LandingRecorder(Handlers.Trusting(topology.Ca));
+        Landings = new LandingRecorder(Handlers.Trusting(topology.Ca, Handlers.NextClientAddress()));
         Browser = new TestBrowser { Authenticators = topology.Phones };
         // The IdP and the simulator are both on 127.0.0.1 (nginx's two ports); the apps are elsewhere.
         Browser.AddHost("127.0.0.1", Landings);
