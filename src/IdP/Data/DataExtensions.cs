@@ -99,6 +99,10 @@ public static partial class DataExtensions
             await db.Database.MigrateAsync();
         }
 
+        // The first Data Protection key is made here, by the migration job (or the first start),
+        // not lazily by the first request: replicas starting together on an empty key ring would
+        // each make a key of their own and not read each other's cookies until they reload the ring.
+        scope.ServiceProvider.GetRequiredService<IDataProtectionProvider>().CreateProtector("Educloud.Idp.KeyRing.FirstKey").Protect([0]);
         await scope.ServiceProvider.GetRequiredService<ClientRegistrar>().ApplyAsync(CancellationToken.None);
     }
 

@@ -118,6 +118,10 @@ public sealed class PostgreSqlTests
 
             (await pruning.PruneOnceAsync(CancellationToken.None)).Should().BeFalse();
             (await PendingEnrollmentsAsync(idp, userId)).Should().Be(1, "the leader prunes, not this replica");
+
+            // Released at once (closing the connection would release it only when the server's backend has exited).
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({Pruning.LeaderLockKey})", otherReplica);
+            await release.ExecuteNonQueryAsync();
         }
 
         (await pruning.PruneOnceAsync(CancellationToken.None)).Should().BeTrue();
