@@ -1,5 +1,6 @@
-using System.Net.Security;
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Educloud.Idp.Topology.Infrastructure;
