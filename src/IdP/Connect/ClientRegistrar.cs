@@ -3,6 +3,7 @@ using Educloud.Idp.Settings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Educloud.Idp.Connect;
@@ -18,29 +19,27 @@ public sealed partial class ClientRegistrar(
     IdpDbContext db,
     ILogger<ClientRegistrar> logger)
 {
-    // Each round at least one replica wins, so this many replicas may start in the same instant.
-    private const int Attempts = 10;
-
     public async Task ApplyAsync(CancellationToken cancellationToken)
     {
         foreach (var client in options.Value.Clients)
         {
-            // Replicas started together apply the same configuration at the same moment (issue 10's
-            // topology test saw one crash at start): the one that loses the race (OpenIddict's check
-            // or the database's unique index on the client id, or the concurrency token of the
-            // update) reads what the other wrote and applies again.
-            for (var attempt = 1; ; attempt++)
+            try
             {
-                try
+                await ApplyAsync(client, cancellationToken);
+            }
+            catch (Exception e) when (e is OpenIddictExceptions.ConcurrencyException or OpenIddictExceptions.ValidationException or DbUpdateException)
+            {
+                // Replicas started together apply the same configuration at the same moment (issue 10's
+                // topology test saw one crash at start): the loser of the race (OpenIddict's check or
+                // the unique index on the client id, or the concurrency token of the update) leaves the
+                // winner's row, written from the same settings. Anything else is still an error.
+                db.ChangeTracker.Clear();
+                if (!await db.Set<OpenIddictEntityFrameworkCoreApplication>().AsNoTracking().AnyAsync(a => a.ClientId == client.ClientId, cancellationToken))
                 {
-                    await ApplyAsync(client, cancellationToken);
-                    break;
+                    throw;
                 }
-                catch (Exception e) when (attempt < Attempts && e is OpenIddictExceptions.ConcurrencyException or OpenIddictExceptions.ValidationException or DbUpdateException)
-                {
-                    LogRaced(logger, client.ClientId);
-                    db.ChangeTracker.Clear();
-                }
+
+                LogRaced(logger, client.ClientId);
             }
         }
     }
@@ -141,6 +140,6 @@ public sealed partial class ClientRegistrar(
     [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Updated research app {ClientId} from configuration")]
     private static partial void LogUpdated(ILogger logger, string clientId);
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Research app {ClientId} was written by another replica at the same time; applying again")]
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Research app {ClientId} was written by another replica at the same time; its row stays")]
     private static partial void LogRaced(ILogger logger, string clientId);
 }
