@@ -20,6 +20,8 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
+    private const string Prefix = "/tmp/educloud-pg-";
+
     private readonly string root;
     private Process? watchdog;
 
@@ -60,7 +62,9 @@ public sealed class PostgresServer : IAsyncDisposable
     public static async Task<PostgresServer> StartNewAsync()
     {
         var bin = FindBinDirectory();
-        var root = Run(AsServerUser("mktemp", ["-d", "/tmp/educloud-pg-XXXXXXXX"])).Trim();
+        RemoveAbandoned();
+        var root = Run(AsServerUser("mktemp", ["-d", $"{Prefix}XXXXXXXX"])).Trim();
+        Run(AsServerUser("sh", ["-c", "echo \"$1\" > \"$2/owner\"", "sh", Environment.ProcessId.ToString(), root]));
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var server = new PostgresServer(bin, root, FreePort(), password);
         try
@@ -78,6 +82,29 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             await server.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Removes the folders of earlier runs whose test process is gone and whose server is stopped
+    /// (a process killed outright gets no chance to clean up, and its watchdog may have died with it).
+    /// </summary>
+    private static void RemoveAbandoned()
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetDirectoryName(Prefix)!, Path.GetFileName(Prefix) + "*"))
+        {
+            try
+            {
+                var owner = File.ReadAllText(Path.Combine(folder, "owner")).Trim();
+                if (!Directory.Exists($"/proc/{owner}") && !File.Exists(Path.Combine(folder, "data", "postmaster.pid")))
+                {
+                    TryRun(AsServerUser("rm", ["-rf", folder]));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not ours to judge (no owner file, or not readable): left alone.
+            }
         }
     }
 
@@ -118,10 +145,12 @@ public sealed class PostgresServer : IAsyncDisposable
             pg=$!
             trap 'kill -INT $pg 2>/dev/null; wait $pg; exit 0' TERM INT
             while kill -0 $pg 2>/dev/null; do
-              if [ ! -d "/proc/$4" ]; then kill -INT $pg; wait $pg; rm -rf "$2"; exit 0; fi
+              if [ ! -d "/proc/$4" ]; then kill -INT $pg; break; fi
               sleep 1
             done
             wait $pg
+            # The test process went away: clean up (a later run sweeps what is left, RemoveAbandoned).
+            if [ ! -d "/proc/$4" ]; then rm -rf "$2"; fi
             """;
         var start = StartInfo(AsServerUser("sh", ["-c", script, "sh", BinDirectory, root, Port.ToString(), Environment.ProcessId.ToString()]));
         watchdog = Process.Start(start) ?? throw new InvalidOperationException("The PostgreSQL watchdog did not start.");
