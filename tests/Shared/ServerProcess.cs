@@ -65,6 +65,12 @@ public sealed class ServerProcess : IAsyncDisposable
         string? workingDirectory = null,
         Action<string>? onLine = null)
     {
+        // A path is made absolute: the working directory below is not the caller's.
+        if (program.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal) || program.Contains('/', StringComparison.Ordinal))
+        {
+            program = Path.GetFullPath(program);
+        }
+
         var dll = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var start = new ProcessStartInfo(dll ? DotnetHost() : program)
         {
