@@ -5,6 +5,7 @@
 #   zbar-tools    zbarimg, decodes the enrollment QR codes in the tests
 #   postgresql    a real PostgreSQL server (initdb into a temp folder) for the PostgreSQL and topology tests
 #   nginx-light   the TLS-terminating proxy in front of the replicas of the topology tests
+#   openssl       makes the topology tests' throwaway CA and nginx's certificate
 # In CI (CI=true) a tool that is still missing after this is a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)   # Debian 12 names the package oathtool (source: oath-toolkit)
 command -v zbarimg  >/dev/null 2>&1 || missing+=(zbar-tools)
+command -v openssl  >/dev/null 2>&1 || missing+=(openssl)
 has_postgres() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
 has_nginx() { command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; }
 has_postgres || missing+=(postgresql)
@@ -26,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-for tool in chromium oathtool zbarimg; do
+for tool in chromium oathtool zbarimg openssl; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     echo "error: '$tool' is missing and could not be installed; the tests need it." >&2
     exit 1

@@ -1,6 +1,9 @@
+using Educloud.Idp.Data;
 using Educloud.Idp.Settings;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Educloud.Idp.Connect;
@@ -13,33 +16,56 @@ namespace Educloud.Idp.Connect;
 public sealed partial class ClientRegistrar(
     IOpenIddictApplicationManager applications,
     IOptions<ClientsOptions> options,
+    IdpDbContext db,
     ILogger<ClientRegistrar> logger)
 {
     public async Task ApplyAsync(CancellationToken cancellationToken)
     {
         foreach (var client in options.Value.Clients)
         {
-            var descriptor = Describe(client);
-            var existing = await applications.FindByClientIdAsync(client.ClientId, cancellationToken);
-            if (existing is null)
+            try
             {
-                await applications.CreateAsync(descriptor, cancellationToken);
-                LogRegistered(logger, client.ClientId);
-                continue;
+                await ApplyAsync(client, cancellationToken);
             }
-
-            // Re-hashing an unchanged secret on every start would be wasted work (PBKDF2): when the
-            // configured secret still matches, hand the manager the stored hash so it sees no change.
-            if (client.ClientSecret is not null && await applications.ValidateClientSecretAsync(existing, client.ClientSecret, cancellationToken))
+            catch (Exception e) when (e is OpenIddictExceptions.ConcurrencyException or OpenIddictExceptions.ValidationException or DbUpdateException)
             {
-                var current = new OpenIddictApplicationDescriptor();
-                await applications.PopulateAsync(current, existing, cancellationToken);
-                descriptor.ClientSecret = current.ClientSecret;
-            }
+                // Replicas started together apply the same configuration at the same moment (issue 10's
+                // topology test saw one crash at start): the loser of the race (OpenIddict's check or
+                // the unique index on the client id, or the concurrency token of the update) leaves the
+                // winner's row, written from the same settings. Anything else is still an error.
+                db.ChangeTracker.Clear();
+                if (!await db.Set<OpenIddictEntityFrameworkCoreApplication>().AsNoTracking().AnyAsync(a => a.ClientId == client.ClientId, cancellationToken))
+                {
+                    throw;
+                }
 
-            await applications.UpdateAsync(existing, descriptor, cancellationToken);
-            LogUpdated(logger, client.ClientId);
+                LogRaced(logger, client.ClientId);
+            }
         }
+    }
+
+    private async Task ApplyAsync(ClientSettings client, CancellationToken cancellationToken)
+    {
+        var descriptor = Describe(client);
+        var existing = await applications.FindByClientIdAsync(client.ClientId, cancellationToken);
+        if (existing is null)
+        {
+            await applications.CreateAsync(descriptor, cancellationToken);
+            LogRegistered(logger, client.ClientId);
+            return;
+        }
+
+        // Re-hashing an unchanged secret on every start would be wasted work (PBKDF2): when the
+        // configured secret still matches, hand the manager the stored hash so it sees no change.
+        if (client.ClientSecret is not null && await applications.ValidateClientSecretAsync(existing, client.ClientSecret, cancellationToken))
+        {
+            var current = new OpenIddictApplicationDescriptor();
+            await applications.PopulateAsync(current, existing, cancellationToken);
+            descriptor.ClientSecret = current.ClientSecret;
+        }
+
+        await applications.UpdateAsync(existing, descriptor, cancellationToken);
+        LogUpdated(logger, client.ClientId);
     }
 
     public static OpenIddictApplicationDescriptor Describe(ClientSettings client)
@@ -113,4 +139,7 @@ public sealed partial class ClientRegistrar(
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Updated research app {ClientId} from configuration")]
     private static partial void LogUpdated(ILogger logger, string clientId);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Research app {ClientId} was written by another replica at the same time; its row stays")]
+    private static partial void LogRaced(ILogger logger, string clientId);
 }

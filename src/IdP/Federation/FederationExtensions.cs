@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Educloud.Idp.Hosting;
 using Educloud.Idp.Keys;
 using Educloud.Idp.Settings;

@@ -1,6 +1,8 @@
 using Educloud.Idp.Connect;
+using Educloud.Idp.Data;
 using Educloud.Idp.Settings;
 using Educloud.Idp.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -65,12 +67,34 @@ public sealed class ClientRegistrationTests(IdpFixture fixture) : IClassFixture<
         (await applications.ValidateClientSecretAsync(app!, old)).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task ReplicasApplyingTheSameConfigurationAtOnce_AllStart_OneRegistration()
+    {
+        // Replicas started together (issue 10): each applies Clients at the same moment, first to a
+        // new client (insert races insert), then again (update races update).
+        var client = new ClientSettings
+        {
+            ClientId = "raced-app-" + Guid.NewGuid().ToString("N")[..8],
+            DisplayName = "Raced",
+            ClientSecret = "raced-secret-0123456789-0123456789-0123456789",
+            RedirectUris = ["https://raced.example/cb"],
+            Scopes = ["openid"],
+        };
+
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => ApplyAsync(client))));
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => ApplyAsync(client))));
+
+        await using var scope = fixture.Idp.Services.CreateAsyncScope();
+        (await scope.ServiceProvider.GetRequiredService<IdpDbContext>().Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>()
+            .CountAsync(a => a.ClientId == client.ClientId)).Should().Be(1);
+    }
+
     private async Task ApplyAsync(ClientSettings client)
     {
         await using var scope = fixture.Idp.Services.CreateAsyncScope();
         var options = new ClientsOptions();
         options.Clients.Add(client);
         await new ClientRegistrar(scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>(), Options.Create(options),
-            NullLogger<ClientRegistrar>.Instance).ApplyAsync(CancellationToken.None);
+            scope.ServiceProvider.GetRequiredService<IdpDbContext>(), NullLogger<ClientRegistrar>.Instance).ApplyAsync(CancellationToken.None);
     }
 }

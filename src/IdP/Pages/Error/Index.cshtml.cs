@@ -1,5 +1,7 @@
+using Educloud.Idp.Data;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -29,6 +31,17 @@ public sealed class ErrorModel : PageModel
 
     private void Describe(int? status, string? reason)
     {
+        if (DatabaseUnavailable.Is(HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error))
+        {
+            // The database is down or restarting (issue 10): every replica says the same, and it
+            // passes without anyone restarting the IdP. Not a 500: nothing is wrong with the request or the IdP.
+            Heading = "Login is unavailable right now";
+            Message = "Educloud Research login is temporarily unavailable. Please try again in a few minutes.";
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            Response.Headers.RetryAfter = "30";
+            return;
+        }
+
         if (HttpContext.GetOpenIddictServerResponse() is { Error: not null } response)
         {
             Heading = "The app sent an invalid login request";
