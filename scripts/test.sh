@@ -37,6 +37,11 @@ done
 has_postgres || { echo "error: PostgreSQL (initdb) is missing and could not be installed; the tests need it." >&2; exit 1; }
 has_nginx    || { echo "error: nginx is missing and could not be installed; the tests need it." >&2; exit 1; }
 
+# Every in-process IdP host would otherwise watch its appsettings files (one inotify instance each);
+# hundreds of hosts across the test projects run into the kernel's per-user limit (128 by default).
+# Tests never change settings files while a host runs.
+export DOTNET_hostBuilder__reloadConfigOnChange=false
+
 dotnet tool restore >/dev/null
 dotnet build Educloud.Idp.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
 log="$(mktemp)"
