@@ -205,6 +205,11 @@ if (replicas.Database == "PostgreSQL")
 }
 
 notes.Add($"Server log lines at warning or above: {replicas.Warnings}.");
+if (replicas.Count > 1)
+{
+    // How evenly the load was spread: each replica's CPU over the whole run, setup included.
+    Console.WriteLine("CPU per replica (whole run): " + string.Join(", ", replicas.All.Select((r, i) => $"{i}: {r.CpuTime.TotalSeconds:0.0} s")));
+}
 await EmitAsync(Markdown(machine, options, results, notes, loginSteps, totp, totpLoad, replicas.Description), options.MarkdownPath);
 
 await replicas.DisposeAsync();
