@@ -106,8 +106,8 @@ public sealed class BenchmarkOptions
           --tls                 every request (login pages and token requests) over HTTPS to the IdP itself
                                 (default: plain HTTP with X-Forwarded-Proto, as from a TLS-terminating proxy)
           --port N              HTTPS port on 127.0.0.1, N+1 for plain HTTP; replica k on N+2k (default: free ones)
-          --database NAME       sqlite (default: a fresh file) or postgresql (a throwaway local server, PostgreSQL 15
-                                of Debian's postgresql package; stopped and removed at the end)
+          --database NAME       sqlite (default: a fresh file) or postgresql (a throwaway local server, the newest
+                                installed PostgreSQL; stopped and removed at the end)
           --replicas N          IdP processes on the one database (default 1; more need --database postgresql): the
                                 first migrates, the others start after it with the same key files and settings;
                                 load worker (login worker, token connection) i sends every request to replica i mod N
