@@ -36,6 +36,10 @@ public sealed class BenchmarkOptions
     /// </summary>
     public int? LoginPeople { get; private set; }
 
+    public const string SqliteDatabase = "sqlite";
+
+    public const string PostgreSqlDatabase = "postgresql";
+
     public const int InitialLoginPeople = 1_200;
 
     public const int MaxLoginPeople = 30_000;
@@ -69,6 +73,12 @@ public sealed class BenchmarkOptions
     /// <summary>Keep the temporary folder (database, keys, server log) for inspection.</summary>
     public bool Keep { get; private set; }
 
+    /// <summary>"sqlite" (a file per run) or "postgresql" (a throwaway server, tests/Shared/PostgresServer.cs).</summary>
+    public string Database { get; private set; } = "sqlite";
+
+    /// <summary>IdP processes on the one database (more than one needs PostgreSQL); load worker i uses replica i mod N.</summary>
+    public int Replicas { get; private set; } = 1;
+
     /// <summary>Extra configuration for the IdP process (KEY=VALUE, e.g. an experiment switch).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ExtraEnvironment { get; private set; } = [];
 
@@ -95,7 +105,12 @@ public sealed class BenchmarkOptions
           --markdown FILE       write the results as Markdown to FILE
           --tls                 every request (login pages and token requests) over HTTPS to the IdP itself
                                 (default: plain HTTP with X-Forwarded-Proto, as from a TLS-terminating proxy)
-          --port N              HTTPS port on 127.0.0.1, N+1 for plain HTTP (default: free ones)
+          --port N              HTTPS port on 127.0.0.1, N+1 for plain HTTP; replica k on N+2k (default: free ones)
+          --database NAME       sqlite (default: a fresh file) or postgresql (a throwaway local server, the newest
+                                installed PostgreSQL; stopped and removed at the end)
+          --replicas N          IdP processes on the one database (default 1; more need --database postgresql): the
+                                first migrates, the others start after it with the same key files and settings;
+                                load worker (login worker, token connection) i sends every request to replica i mod N
           --env KEY=VALUE       extra environment for the IdP process (repeatable)
           --keep                keep the temporary folder (database, keys, server log)
         """;
@@ -160,6 +175,14 @@ public sealed class BenchmarkOptions
                 case "--port":
                     options.Port = Positive(Next());
                     break;
+                case "--database":
+                    options.Database = Next().ToLowerInvariant() is var database and (SqliteDatabase or PostgreSqlDatabase)
+                        ? database
+                        : throw new ArgumentException("--database takes sqlite or postgresql.");
+                    break;
+                case "--replicas":
+                    options.Replicas = Positive(Next());
+                    break;
                 case "--env":
                     var pair = Next();
                     var eq = pair.IndexOf('=', StringComparison.Ordinal);
@@ -199,6 +222,11 @@ public sealed class BenchmarkOptions
         if (options.LoginPeople > MaxLoginPeople || options.Users > 100_000 || options.TotpIterations > 100_000_000)
         {
             throw new ArgumentException($"Runs are bounded: --login-people at most {MaxLoginPeople}, --users at most 100000, --totp-iterations at most 100000000.");
+        }
+
+        if (options.Replicas > 8 || (options.Replicas > 1 && options.Database != PostgreSqlDatabase))
+        {
+            throw new ArgumentException("--replicas takes 1 to 8, and more than 1 needs --database postgresql (SQLite is one process on one file).");
         }
 
         options.Users = Math.Max(options.Users, options.Concurrency.Max());

@@ -86,7 +86,12 @@ public sealed class IdpProcess : IAsyncDisposable
         return Path.Combine(output, "idp", "Educloud.Idp.dll");
     }
 
-    public static async Task<IdpProcess> StartAsync(string idpPath, string workDirectory, int port, bool keep, IEnumerable<KeyValuePair<string, string>> extraEnvironment)
+    /// <summary>
+    /// Starts the IdP and waits until it is ready. A <paramref name="peer"/> (another replica on the
+    /// same database) lends its client secrets: the IdP writes the configured clients into the
+    /// database at start, so replicas with secrets of their own would overwrite each other's.
+    /// </summary>
+    public static async Task<IdpProcess> StartAsync(string idpPath, string workDirectory, int port, bool keep, IEnumerable<KeyValuePair<string, string>> extraEnvironment, IdpProcess? peer = null)
     {
         var dll = Directory.Exists(idpPath) ? Path.Combine(idpPath, "Educloud.Idp.dll") : idpPath;
         if (!File.Exists(dll))
@@ -98,8 +103,8 @@ public sealed class IdpProcess : IAsyncDisposable
         var httpPort = port > 0 ? port + 1 : ServerProcess.FreeTcpPort();
         var origin = new Uri($"https://127.0.0.1:{httpsPort.ToString(CultureInfo.InvariantCulture)}");
         var plainOrigin = new Uri($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}");
-        var appSecret = Secret();
-        var machineSecret = Secret();
+        var appSecret = peer?.AppSecret ?? Secret();
+        var machineSecret = peer?.MachineSecret ?? Secret();
         Directory.CreateDirectory(workDirectory);
 
         // The IdP's pages and cookies demand HTTPS (antiforgery refuses plain HTTP outright), and its
@@ -190,20 +195,30 @@ public sealed class IdpProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SHA-256 of this process's throwaway TLS certificate, the one the benchmark trusts.</summary>
+    public string CertificateHash => certificateHash;
+
     /// <summary>Keep-alive HTTP/1.1 connections that trust exactly this IdP's certificate; no redirects, no cookie jar.</summary>
-    public SocketsHttpHandler CreateHandler(int connections) => new()
+    public SocketsHttpHandler CreateHandler(int connections) => CreateHandler([certificateHash], connections);
+
+    /// <summary>Keep-alive HTTP/1.1 connections (per server) that trust exactly the certificates with these SHA-256 hashes.</summary>
+    public static SocketsHttpHandler CreateHandler(IEnumerable<string> certificateHashes, int connections)
     {
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        MaxConnectionsPerServer = connections,
-        SslOptions = new SslClientAuthenticationOptions
+        var trusted = certificateHashes.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return new()
         {
-            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), certificateHash, StringComparison.OrdinalIgnoreCase),
-        },
-    };
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            MaxConnectionsPerServer = connections,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    certificate is not null && trusted.Contains(certificate.GetCertHashString(HashAlgorithmName.SHA256)),
+            },
+        };
+    }
 
     /// <summary>A self-signed P-256 certificate for 127.0.0.1, valid for a day.</summary>
     private static X509Certificate2 LoopbackCertificate()

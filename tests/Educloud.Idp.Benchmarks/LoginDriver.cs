@@ -20,7 +20,7 @@ public sealed record LoginOutcome(string RefreshToken, int Requests, bool Enroll
 /// these flows need. With <paramref name="viaProxy"/> every request goes over plain HTTP with Host
 /// and X-Forwarded-Proto, the way a TLS-terminating proxy forwards it; otherwise over HTTPS.
 /// </summary>
-public sealed partial class LoginDriver(HttpClient http, IdpProcess idp, bool viaProxy)
+public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
 {
     private const int MaxSteps = 20;
 
@@ -36,11 +36,12 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp, bool vi
     public void ResetTimings() => timings.Clear();
 
     /// <summary>
-    /// Logs <paramref name="person"/> in. Someone without an authenticator sets one up on the way
+    /// Logs <paramref name="person"/> in at <paramref name="idp"/> (every request of the login goes
+    /// to that replica). Someone without an authenticator sets one up on the way
     /// (the key is read from the page and kept on the person); everyone then types the current code,
     /// computed here, in a time step after the one they last used (waiting for it if need be).
     /// </summary>
-    public async Task<LoginOutcome> LogInAsync(Person person, CancellationToken cancellationToken)
+    public async Task<LoginOutcome> LogInAsync(IdpProcess idp, Person person, CancellationToken cancellationToken)
     {
         var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
@@ -64,7 +65,7 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp, bool vi
         for (var step = 0; step < MaxSteps; step++)
         {
             var started = Stopwatch.GetTimestamp();
-            using var response = await SendAsync(method, page, content, cookies, cancellationToken);
+            using var response = await SendAsync(idp, method, page, content, cookies, cancellationToken);
             var status = (int)response.StatusCode;
             if (status is >= 300 and < 400 && response.Headers.Location is { } location)
             {
@@ -79,7 +80,7 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp, bool vi
                     }
 
                     var redeemStarted = Stopwatch.GetTimestamp();
-                    var refreshToken = await RedeemAsync(query["code"]!, verifier, cancellationToken);
+                    var refreshToken = await RedeemAsync(idp, query["code"]!, verifier, cancellationToken);
                     Time(step + 1, HttpMethod.Post, new Uri(idp.Origin, "/connect/token"), redeemStarted);
                     return new LoginOutcome(refreshToken, step + 2, enrolled);
                 }
@@ -136,9 +137,9 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp, bool vi
         return Rfc6238.Code(person.Secret, now);
     }
 
-    private async Task<string> RedeemAsync(string code, string verifier, CancellationToken cancellationToken)
+    private async Task<string> RedeemAsync(IdpProcess idp, string code, string verifier, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Target(new Uri(idp.Origin, "/connect/token")))
+        using var request = new HttpRequestMessage(HttpMethod.Post, Target(idp, new Uri(idp.Origin, "/connect/token")))
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
@@ -149,7 +150,7 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp, bool vi
             }),
         };
         request.Headers.Authorization = BasicAuthentication(IdpProcess.AppClientId, idp.AppSecret);
-        AsBehindProxy(request);
+        AsBehindProxy(idp, request);
         using var response = await http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         using var json = JsonDocument.Parse(body);
@@ -163,12 +164,12 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp, bool vi
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(clientId) + ":" + Uri.EscapeDataString(secret))));
 
     /// <summary>Where a request for a page of the IdP really goes: its plain HTTP port when it stands in for a proxy.</summary>
-    private Uri Target(Uri page) =>
+    private Uri Target(IdpProcess idp, Uri page) =>
         viaProxy && page.Scheme == Uri.UriSchemeHttps && page.Authority == idp.Origin.Authority
             ? new Uri(idp.PlainOrigin, page.PathAndQuery)
             : page;
 
-    private void AsBehindProxy(HttpRequestMessage request)
+    private void AsBehindProxy(IdpProcess idp, HttpRequestMessage request)
     {
         if (viaProxy && request.RequestUri!.Authority == idp.PlainOrigin.Authority)
         {
@@ -177,10 +178,10 @@ public sealed partial class LoginDriver(HttpClient http, IdpProcess idp, bool vi
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri page, HttpContent? content, Dictionary<string, string> cookies, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(IdpProcess idp, HttpMethod method, Uri page, HttpContent? content, Dictionary<string, string> cookies, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, Target(page)) { Content = content };
-        AsBehindProxy(request);
+        using var request = new HttpRequestMessage(method, Target(idp, page)) { Content = content };
+        AsBehindProxy(idp, request);
         if (cookies.Count > 0)
         {
             request.Headers.Add("Cookie", string.Join("; ", cookies.Select(c => c.Key + "=" + c.Value)));

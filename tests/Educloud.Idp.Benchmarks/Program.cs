@@ -41,25 +41,30 @@ if (options.Totp)
 
 if (!options.Login && !options.Refresh && !options.ClientCredentials)
 {
-    await EmitAsync(Markdown(machine, options, [], [], [], totp, totpLoad), options.MarkdownPath);
+    await EmitAsync(Markdown(machine, options, [], [], [], totp, totpLoad, ""), options.MarkdownPath);
     return 0;
 }
 
+var notes = new List<string>();
 var temp = Path.Combine(Path.GetTempPath(), "educloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(temp);
 
 var idpPath = options.IdpPath ?? await IdpProcess.PublishAsync(Path.Combine(temp, "publish"));
-await using var idp = await IdpProcess.StartAsync(idpPath, Path.Combine(temp, "run"), options.Port, options.Keep, options.ExtraEnvironment);
-Console.WriteLine($"IdP {idpPath} running at {idp.Origin} (pid {idp.ProcessId}), log {idp.LogPath}");
+await using var replicas = await IdpReplicas.StartAsync(options, idpPath, temp);
+if (replicas.Count > 1)
+{
+    var spreadNote = $"{replicas.Count} IdP processes on one PostgreSQL database, same key files and settings; load worker i (login worker or token connection) sends every request to replica i mod {replicas.Count}, so all requests of one login go to one replica, and refresh chain i began there.";
+    notes.Add(spreadNote);
+    Console.WriteLine(spreadNote);
+}
 
 // Keep-alive HTTP/1.1, one connection per worker; redirects and cookies are the login driver's business.
 var connectionLimit = new[] { options.Concurrency.Max(), options.LoginConcurrency.Max(), options.SetupConcurrency, 8 }.Max();
-using var handler = idp.CreateHandler(connectionLimit);
+using var handler = replicas.CreateHandler(connectionLimit);
 using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
-var logins = new LoginDriver(http, idp, viaProxy: !options.Tls);
-var load = new TokenLoad(http, idp, logins, viaProxy: !options.Tls);
+var logins = new LoginDriver(http, viaProxy: !options.Tls);
+var load = new TokenLoad(http, replicas, logins, viaProxy: !options.Tls);
 var results = new List<RunResult>();
-var notes = new List<string>();
 var loginSteps = new List<(int Workers, IReadOnlyList<StepMean> Steps)>();
 
 // Setup: every person logs in once through the simulator and sets up an authenticator. The first
@@ -167,13 +172,17 @@ if (options.ClientCredentials)
         results.Add(Report(await load.ClientCredentialsAsync(connections, options.Duration)));
     }
 
-    if (options.Wrk)
+    if (options.Wrk && replicas.Count > 1)
+    {
+        Console.WriteLine("wrk loads one address: skipped with more than one replica.");
+    }
+    else if (options.Wrk)
     {
         if (Wrk.Find() is { } wrk)
         {
             foreach (var connections in options.Concurrency.Where(c => c > 1))
             {
-                var line = await Wrk.ClientCredentialsAsync(wrk, idp, connections, options.Duration, temp);
+                var line = await Wrk.ClientCredentialsAsync(wrk, replicas.For(0), connections, options.Duration, temp);
                 notes.Add("client_credentials with " + line);
                 Console.WriteLine(line);
             }
@@ -190,10 +199,20 @@ if (load.Relogins > 0)
     notes.Add($"{load.Relogins} refresh chain(s) broke and were replaced by a new login.");
 }
 
-notes.Add($"Server log lines at warning or above: {idp.Warnings}.");
-await EmitAsync(Markdown(machine, options, results, notes, loginSteps, totp, totpLoad), options.MarkdownPath);
+if (replicas.Database == "PostgreSQL")
+{
+    notes.Add("Server CPU is the IdP processes' (all replicas) only: PostgreSQL's own CPU, on the same cores, is not in it.");
+}
 
-await idp.DisposeAsync();
+notes.Add($"Server log lines at warning or above: {replicas.Warnings}.");
+if (replicas.Count > 1)
+{
+    // How evenly the load was spread: each replica's CPU over the whole run, setup included.
+    Console.WriteLine("CPU per replica (whole run): " + string.Join(", ", replicas.All.Select((r, i) => $"{i}: {r.CpuTime.TotalSeconds:0.0} s")));
+}
+await EmitAsync(Markdown(machine, options, results, notes, loginSteps, totp, totpLoad, replicas.Description), options.MarkdownPath);
+
+await replicas.DisposeAsync();
 if (!options.Keep)
 {
     try
@@ -273,7 +292,8 @@ async Task SetUpAsync(Person[] people, string[]? refreshTokens)
         for (var i = Interlocked.Increment(ref next); i < people.Length; i = Interlocked.Increment(ref next))
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            var outcome = await logins.LogInAsync(people[i], timeout.Token);
+            // Spread over the replicas; chain i begins at replica i mod N, where refresh worker i rotates it.
+            var outcome = await logins.LogInAsync(replicas.For(i), people[i], timeout.Token);
             if (!outcome.Enrolled)
             {
                 throw new InvalidOperationException($"Person {people[i].Pid} was not asked to set up an authenticator: not a fresh database?");
@@ -297,10 +317,10 @@ async Task SetUpAsync(Person[] people, string[]? refreshTokens)
     }
 }
 
-static RunResult Report(RunResult r, string prefix = "")
+RunResult Report(RunResult r, string prefix = "")
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{prefix}{r.Grant,-18} {r.Connections,3} conn: {r.PerSecond,7:0}/s  p50 {r.P50Milliseconds,6:0.0} ms  p99 {r.P99Milliseconds,6:0.0} ms  max {r.MaxMilliseconds,6:0} ms  " +
+        $"{prefix}{r.Grant,-18} {replicas.Description}, {r.Connections,3} conn: {r.PerSecond,7:0}/s  p50 {r.P50Milliseconds,6:0.0} ms  p99 {r.P99Milliseconds,6:0.0} ms  max {r.MaxMilliseconds,6:0} ms  " +
         $"errors {r.Failed}  load {r.LoadAverage}  server CPU {r.ServerCpuMillisecondsPerRequest:0.00} ms/req  client CPU {r.ClientCpu.TotalSeconds / r.Elapsed.TotalSeconds * 100:0}% of a core"));
     if (r.FirstError is not null)
     {
@@ -328,7 +348,8 @@ static string Markdown(
     List<string> notes,
     List<(int Workers, IReadOnlyList<StepMean> Steps)> loginSteps,
     IReadOnlyList<MicroResult> totp,
-    string totpLoad)
+    string totpLoad,
+    string servers)
 {
     var text = new StringBuilder();
     var invariant = CultureInfo.InvariantCulture;
@@ -337,11 +358,11 @@ static string Markdown(
     {
         text.AppendLine(invariant, $"{options.Duration.TotalSeconds:0} s measured after {options.Warmup.TotalSeconds:0} s warm-up per row, load generator on the same machine.")
             .AppendLine()
-            .AppendLine("| grant | connections | per second | p50 ms | p99 ms | max ms | errors | server CPU ms each | load average before |")
-            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            .AppendLine("| grant | database, replicas | connections | per second | p50 ms | p99 ms | max ms | errors | server CPU ms each | load average before |")
+            .AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
-            text.AppendLine(invariant, $"| {r.Grant} | {r.Connections} | {r.PerSecond:0} | {r.P50Milliseconds:0.0} | {r.P99Milliseconds:0.0} | {r.MaxMilliseconds:0} | {r.Failed} | {r.ServerCpuMillisecondsPerRequest:0.00} | {r.LoadAverage} |");
+            text.AppendLine(invariant, $"| {r.Grant} | {servers} | {r.Connections} | {r.PerSecond:0} | {r.P50Milliseconds:0.0} | {r.P99Milliseconds:0.0} | {r.MaxMilliseconds:0} | {r.Failed} | {r.ServerCpuMillisecondsPerRequest:0.00} | {r.LoadAverage} |");
         }
 
         text.AppendLine();

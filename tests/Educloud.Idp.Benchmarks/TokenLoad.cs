@@ -29,9 +29,10 @@ public sealed record RunResult(
 /// Closed-loop load on /connect/token: each of N workers sends a request, waits for the answer,
 /// and sends the next, over its own keep-alive connection, until the time is up. With
 /// <paramref name="viaProxy"/> the requests go over plain HTTP the way a TLS-terminating proxy
-/// forwards them (Host and X-Forwarded-Proto); otherwise straight to the IdP's HTTPS port.
+/// forwards them (Host and X-Forwarded-Proto); otherwise straight to the IdP's HTTPS port. Worker i
+/// sends every request to replica i mod N (<see cref="IdpReplicas.For"/>).
 /// </summary>
-public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver logins, bool viaProxy)
+public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver logins, bool viaProxy)
 {
     public const string LoginGrant = "login";
     public const string RefreshGrant = "refresh_token";
@@ -39,10 +40,10 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
 
     private static readonly MediaTypeHeaderValue FormContentType = new("application/x-www-form-urlencoded");
 
-    private readonly AuthenticationHeaderValue appAuthentication = LoginDriver.BasicAuthentication(IdpProcess.AppClientId, idp.AppSecret);
-    private readonly AuthenticationHeaderValue machineAuthentication = LoginDriver.BasicAuthentication(IdpProcess.MachineClientId, idp.MachineSecret);
-    private readonly Uri tokenEndpoint = new(viaProxy ? idp.PlainOrigin : idp.Origin, "/connect/token");
-    private readonly string host = idp.Origin.Authority;
+    // The replicas share the clients' secrets (IdpProcess.StartAsync's peer).
+    private readonly AuthenticationHeaderValue appAuthentication = LoginDriver.BasicAuthentication(IdpProcess.AppClientId, replicas.For(0).AppSecret);
+    private readonly AuthenticationHeaderValue machineAuthentication = LoginDriver.BasicAuthentication(IdpProcess.MachineClientId, replicas.For(0).MachineSecret);
+    private readonly Uri[] tokenEndpoints = [.. replicas.All.Select(idp => new Uri(viaProxy ? idp.PlainOrigin : idp.Origin, "/connect/token"))];
     private int relogins;
 
     /// <summary>Refresh chains that broke (an error mid-rotation) and were replaced by a new login.</summary>
@@ -63,12 +64,12 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
     {
         Interlocked.Exchange(ref loginRequests, 0);
         Interlocked.Exchange(ref loginCount, 0);
-        return RunAsync(LoginGrant, connections, duration, maxLogins, async (_, cancellationToken) =>
+        return RunAsync(LoginGrant, connections, duration, maxLogins, async (worker, cancellationToken) =>
         {
             var person = await pool.TakeAsync(cancellationToken);
             try
             {
-                var outcome = await logins.LogInAsync(person, cancellationToken);
+                var outcome = await logins.LogInAsync(replicas.For(worker), person, cancellationToken);
                 Interlocked.Add(ref loginRequests, outcome.Requests);
                 Interlocked.Increment(ref loginCount);
                 return outcome.Enrolled ? "a person of the pool was asked to set up an authenticator again" : null;
@@ -82,16 +83,17 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
 
     /// <summary>
     /// Refresh runs: worker i rotates chain i (the new refresh token replaces the old one each time),
-    /// so no two requests ever present the same token and reuse detection never fires.
+    /// so no two requests ever present the same token and reuse detection never fires. Chain i began
+    /// at replica i mod N (Program's setup), the replica worker i sends to.
     /// </summary>
     public Task<RunResult> RefreshAsync(string[] chains, Person[] people, int connections, TimeSpan duration) =>
         RunAsync(RefreshGrant, connections, duration, int.MaxValue, async (worker, cancellationToken) =>
         {
             using var content = new StringContent("grant_type=refresh_token&refresh_token=" + Uri.EscapeDataString(chains[worker]));
             content.Headers.ContentType = FormContentType;
-            using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint) { Content = content };
+            using var request = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint(worker)) { Content = content };
             request.Headers.Authorization = appAuthentication;
-            AsBehindProxy(request);
+            AsBehindProxy(request, worker);
             using var response = await http.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             if (response.IsSuccessStatusCode && RefreshToken(body) is { } next)
@@ -102,18 +104,18 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
 
             // The chain is broken (an error part-way through rotation): log in again, untimed.
             Interlocked.Increment(ref relogins);
-            chains[worker] = (await logins.LogInAsync(people[worker], cancellationToken)).RefreshToken;
+            chains[worker] = (await logins.LogInAsync(replicas.For(worker), people[worker], cancellationToken)).RefreshToken;
             return $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
         });
 
     public Task<RunResult> ClientCredentialsAsync(int connections, TimeSpan duration) =>
-        RunAsync(ClientCredentialsGrant, connections, duration, int.MaxValue, async (_, cancellationToken) =>
+        RunAsync(ClientCredentialsGrant, connections, duration, int.MaxValue, async (worker, cancellationToken) =>
         {
             using var content = new StringContent("grant_type=client_credentials");
             content.Headers.ContentType = FormContentType;
-            using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint) { Content = content };
+            using var request = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint(worker)) { Content = content };
             request.Headers.Authorization = machineAuthentication;
-            AsBehindProxy(request);
+            AsBehindProxy(request, worker);
             using var response = await http.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             return response.IsSuccessStatusCode && AccessToken(body) ? null : $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
@@ -125,11 +127,13 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
     /// <summary>The machine's 1-minute load average: other processes on it skew every number.</summary>
     public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-    private void AsBehindProxy(HttpRequestMessage request)
+    private Uri TokenEndpoint(int worker) => tokenEndpoints[worker % tokenEndpoints.Length];
+
+    private void AsBehindProxy(HttpRequestMessage request, int worker)
     {
         if (viaProxy)
         {
-            request.Headers.Host = host;
+            request.Headers.Host = replicas.For(worker).Origin.Authority;
             request.Headers.Add("X-Forwarded-Proto", "https");
         }
     }
@@ -143,7 +147,7 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
         string? firstError = null;
         // Other processes on the machine skew every number: the 1-minute load average says how busy it was.
         var loadAverage = LoadAverage();
-        var serverCpuBefore = idp.CpuTime;
+        var serverCpuBefore = replicas.CpuTime;
         var clientCpuBefore = OwnCpu();
         // A hard stop well past the planned end, should the server stop answering.
         using var abort = new CancellationTokenSource(duration + TimeSpan.FromSeconds(60));
@@ -194,7 +198,7 @@ public sealed class TokenLoad(HttpClient http, IdpProcess idp, LoginDriver login
             Percentile(all, 0.50),
             Percentile(all, 0.99),
             all.Length == 0 ? 0 : Milliseconds(all[^1]),
-            idp.CpuTime - serverCpuBefore,
+            replicas.CpuTime - serverCpuBefore,
             OwnCpu() - clientCpuBefore,
             firstError,
             loadAverage);
