@@ -135,6 +135,13 @@ public static partial class DataExtensions
             builder.ApplicationName = "Educloud.Idp";
         }
 
+        // The IdP sends the same few dozen statements all day: prepared once per pooled connection,
+        // PostgreSQL skips parsing and planning them (docs/performance.md, "PostgreSQL").
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+
         return builder.ConnectionString;
     }
 
