@@ -50,7 +50,7 @@ public static partial class RefreshTokenRedemption
             .ExecuteUpdateAsync(t => t.SetProperty(x => x.Status, Statuses.Revoked), cancellationToken);
     }
 
-    internal sealed class RevokeFamilyOnReuse(IdpDbContext db) : IOpenIddictServerHandler<ValidateTokenContext>
+    internal sealed class RevokeFamilyOnReuse(IdpDbContext db, IOpenIddictTokenManager tokens) : IOpenIddictServerHandler<ValidateTokenContext>
     {
         public async ValueTask HandleAsync(ValidateTokenContext context)
         {
@@ -60,9 +60,11 @@ public static partial class RefreshTokenRedemption
                 return;
             }
 
-            var status = await db.Set<OpenIddictEntityFrameworkCoreToken>().AsNoTracking()
-                .Where(t => t.Id == context.TokenId).Select(t => t.Status).SingleOrDefaultAsync(context.CancellationToken);
-            if (status == Statuses.Redeemed)
+            // Through the manager, not a query of our own: OpenIddict's ValidateTokenEntry, right
+            // after, asks the manager for the same entry and gets it from the request's entity cache,
+            // so a refresh still reads its token row once.
+            var token = await tokens.FindByIdAsync(context.TokenId, context.CancellationToken);
+            if (token is not null && await tokens.HasStatusAsync(token, Statuses.Redeemed, context.CancellationToken))
             {
                 // OpenIddict's own handler then revokes the tokens and refuses the request.
                 LogReused(context.Logger, context.Principal.GetPresenters().FirstOrDefault() ?? "?");
