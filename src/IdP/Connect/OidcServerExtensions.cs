@@ -68,9 +68,9 @@ public static class OidcServerExtensions
                     Claims.AuthenticationTime, Claims.AuthenticationContextReference, Claims.AuthenticationMethodReference,
                     IdpClaimTypes.SessionId, IdpClaimTypes.Pid, Claims.Role);
 
-                // A redeemed refresh token presented again revokes the whole authorization at once
+                // A code or refresh token is redeemed once; presented again, it revokes the whole authorization at once
                 // (RFC 9700 4.14.2): no grace period in which a thief and the app both hold valid tokens.
-                options.RedeemRefreshTokensOnce();
+                options.RedeemTokensOnce();
                 options.SetRefreshTokenReuseLeeway(TimeSpan.Zero)
                        .DisableSlidingRefreshTokenExpiration()
                        .SetRefreshTokenLifetime(tokens.RefreshTokenLifetime)

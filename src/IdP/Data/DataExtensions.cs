@@ -137,13 +137,32 @@ public static partial class DataExtensions
 
         // The IdP sends the same few dozen statements all day: prepared once per pooled connection,
         // PostgreSQL skips parsing and planning them (docs/performance.md, "PostgreSQL").
-        if (builder.MaxAutoPrepare == 0)
+        if (!Sets(configured, nameof(builder.MaxAutoPrepare)))
         {
             builder.MaxAutoPrepare = 64;
         }
 
+        // Npgsql resets a pooled connection's session state (RESET ALL, CLOSE ALL, UNLISTEN *,
+        // pg_advisory_unlock_all, DISCARD ...) before its next command, and EF Core returns the
+        // connection to the pool after every query and save: seven server-side commands in front
+        // of each of ours. The IdP leaves no session state behind (no SET, no LISTEN, no temp
+        // tables; the pruning leader releases its advisory lock itself, Pruning.cs), so the reset
+        // is pure cost (docs/performance.md, "PostgreSQL"). An operator may still ask for it.
+        if (!Sets(configured, nameof(builder.NoResetOnClose)))
+        {
+            builder.NoResetOnClose = true;
+        }
+
         return builder.ConnectionString;
     }
+
+    /// <summary>
+    /// Whether the operator's connection string sets this property, under any of its spellings
+    /// ("No Reset On Close", "NoResetOnClose"): Npgsql's typed builder knows every keyword, set or not.
+    /// </summary>
+    private static bool Sets(string configured, string property) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured }.Keys.Cast<string>()
+            .Any(key => string.Equals(key.Replace(" ", "", StringComparison.Ordinal), property, StringComparison.OrdinalIgnoreCase));
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Applying {Count} database migration(s)")]
     private static partial void LogMigrating(ILogger logger, int count);

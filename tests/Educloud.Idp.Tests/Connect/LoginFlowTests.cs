@@ -108,7 +108,7 @@ public abstract class LoginFlowTests(IdpFixture fixture)
         var (_, tokens) = await fixture.LogInWithCodeAsync();
         var first = tokens.GetProperty("refresh_token").GetString()!;
 
-        // One conditional UPDATE of the token's row decides (RefreshTokenRedemption): one request
+        // One conditional UPDATE of the token's row decides (TokenRedemption): one request
         // wins, the others are refused, and they are a reuse: the family is revoked, also the
         // tokens the winner was issuing at that moment.
         var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(async () =>
@@ -124,6 +124,28 @@ public abstract class LoginFlowTests(IdpFixture fixture)
         var (afterStatus, _) = await Flows.RefreshAsync(client, winners[0].Body.GetProperty("refresh_token").GetString()!);
         afterStatus.Should().Be(400, "reusing a refresh token revokes its whole family (RFC 9700 4.14.2)");
         (await Flows.RefreshAsync(client, first)).Status.Should().Be(400);
+    }
+
+    [Fact]
+    public async Task OneCodeRedeemedInParallel_ExactlyOneSucceeds_AndTheLosersRevokeWhatItIssued()
+    {
+        var browser = await fixture.LoggedInBrowserAsync();
+        var pkce = Pkce.New();
+        await browser.GetAsync(Flows.AuthorizeUrl(pkce: pkce));
+        var code = Flows.RedirectParameters(browser)["code"];
+
+        // RFC 6749 4.1.2: a code used more than once is refused, and what it gave is revoked.
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(async () =>
+        {
+            using var backchannel = Idp.NewBackchannel();
+            return await Flows.RedeemCodeAsync(backchannel, code, pkce);
+        })));
+
+        var winners = results.Where(r => r.Status == 200).ToList();
+        winners.Should().ContainSingle(string.Join("\n", results.Select(r => r.Status + " " + (r.Status == 200 ? "ok" : r.Body.ToString()))));
+        results.Where(r => r.Status != 200).Should().OnlyContain(r => r.Status == 400 && r.Body.GetProperty("error").GetString() == "invalid_grant");
+        using var client = Idp.NewBackchannel();
+        (await Flows.RefreshAsync(client, winners[0].Body.GetProperty("refresh_token").GetString()!)).Status.Should().Be(400);
     }
 
     [Fact]

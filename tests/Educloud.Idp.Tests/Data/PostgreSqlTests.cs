@@ -129,6 +129,38 @@ public sealed class PostgreSqlTests
     }
 
     [Fact]
+    public async Task PruningRunOnThisReplica_LeavesTheLeaderLockFree_ForAnotherReplica()
+    {
+        // Pooled connections are not reset when returned (DataExtensions.PostgreSqlConnectionString):
+        // a session advisory lock left behind would stay with the pooled connection and make this
+        // replica leader for ever. The leader must release it itself.
+        using var idp = new IdpHost(database: TestDatabase.PostgreSql);
+        var pruning = idp.Services.GetRequiredService<Pruning>();
+        (await pruning.PruneOnceAsync(CancellationToken.None)).Should().BeTrue();
+
+        await using var otherReplica = new NpgsqlConnection(idp.ConnectionString + ";Pooling=false");
+        await otherReplica.OpenAsync();
+        await using var take = new NpgsqlCommand($"SELECT pg_try_advisory_lock({Pruning.LeaderLockKey})", otherReplica);
+        ((bool)(await take.ExecuteScalarAsync())!).Should().BeTrue("the lock was released after the run");
+        await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({Pruning.LeaderLockKey})", otherReplica);
+        await release.ExecuteNonQueryAsync();
+    }
+
+    [Theory]
+    [InlineData("Host=db;Database=idp;Username=idp", true, 64)]
+    [InlineData("Host=db;Database=idp;Username=idp;No Reset On Close=false;Max Auto Prepare=10", false, 10)]
+    [InlineData("Host=db;Database=idp;Username=idp;NoResetOnClose=false;MaxAutoPrepare=0", false, 0)]
+    public void ConnectionString_OperatorsChoicesKept_DefaultsForTheRest(string configured, bool noReset, int autoPrepare)
+    {
+        var used = new NpgsqlConnectionStringBuilder(DataExtensions.PostgreSqlConnectionString(configured));
+
+        used.NoResetOnClose.Should().Be(noReset);
+        used.MaxAutoPrepare.Should().Be(autoPrepare);
+        used.Pooling.Should().BeTrue();
+        used.ApplicationName.Should().Be("Educloud.Idp");
+    }
+
+    [Fact]
     public async Task TwoReplicasOnOneDatabase_ShareTheKeyRingAndSessions()
     {
         using var first = new IdpHost(database: TestDatabase.PostgreSql);

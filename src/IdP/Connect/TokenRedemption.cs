@@ -9,18 +9,21 @@ using static OpenIddict.Server.OpenIddictServerEvents;
 namespace Educloud.Idp.Connect;
 
 /// <summary>
-/// A refresh token is redeemed once, also when the same token arrives at several requests (or
-/// replicas) at the same moment: one conditional UPDATE of its row (valid → redeemed) decides, and
-/// every other request gets invalid_grant. Every other presentation is a reuse and revokes the
-/// family, including tokens the winner is still issuing (RFC 9700 4.14.2: refresh token rotation).
+/// An authorization code or refresh token is redeemed once, also when the same one arrives at
+/// several requests (or replicas) at the same moment: one conditional UPDATE of its row
+/// (valid → redeemed) decides, and every other request gets invalid_grant. Every other
+/// presentation is a reuse and revokes the family, including tokens the winner is still issuing
+/// (RFC 6749 4.1.2 for codes; RFC 9700 4.14.2, refresh token rotation).
 /// </summary>
 /// <remarks>
 /// <para>
-/// OpenIddict 7.8.0 (OpenIddictServerHandlers.RedeemTokenEntry) marks the token redeemed with an
-/// optimistic-concurrency update but deliberately ignores a lost race for refresh tokens, so that
-/// a client sending two refresh requests at once is not logged out: with N requests racing, up to
-/// N of them got new tokens (LoginFlowTests: seen 5 of 10, on SQLite and PostgreSQL). The first
-/// handler here runs just before it and refuses the losers.
+/// This replaces OpenIddict 7.8.0's OpenIddictServerHandlers.RedeemTokenEntry at its place in the
+/// pipeline. That handler marks the token redeemed with an optimistic-concurrency update of the
+/// whole row but deliberately ignores a lost race for refresh tokens, so that a client sending two
+/// refresh requests at once is not logged out: with N requests racing, up to N of them got new
+/// tokens (LoginFlowTests: seen 5 of 10, on SQLite and PostgreSQL). Ours is one short statement
+/// that cannot lose a race silently; running both cost a second, always failing UPDATE per grant
+/// (docs/performance.md, "PostgreSQL").
 /// </para>
 /// <para>
 /// On reuse OpenIddict (ValidateTokenEntry) revokes the tokens of the authorization that exist at
@@ -31,12 +34,13 @@ namespace Educloud.Idp.Connect;
 /// one per login and app, so this ends exactly that login's family.
 /// </para>
 /// </remarks>
-public static partial class RefreshTokenRedemption
+public static partial class TokenRedemption
 {
-    public static OpenIddictServerBuilder RedeemRefreshTokensOnce(this OpenIddictServerBuilder options) => options
+    public static OpenIddictServerBuilder RedeemTokensOnce(this OpenIddictServerBuilder options) => options
+        .RemoveEventHandler(OpenIddictServerHandlers.RedeemTokenEntry.Descriptor)
         .AddEventHandler<ProcessSignInContext>(handler => handler
             .UseScopedHandler<RedeemOnce>()
-            .SetOrder(OpenIddictServerHandlers.RedeemTokenEntry.Descriptor.Order - 1))
+            .SetOrder(OpenIddictServerHandlers.RedeemTokenEntry.Descriptor.Order))
         .AddEventHandler<ValidateTokenContext>(handler => handler
             .UseScopedHandler<RevokeFamilyOnReuse>()
             .SetOrder(OpenIddictServerHandlers.Protection.ValidateTokenEntry.Descriptor.Order - 1));
@@ -77,13 +81,17 @@ public static partial class RefreshTokenRedemption
     {
         public async ValueTask HandleAsync(ProcessSignInContext context)
         {
-            if (context.EndpointType is not OpenIddictServerEndpointType.Token || !context.Request.IsRefreshTokenGrantType())
+            if (context.EndpointType is not OpenIddictServerEndpointType.Token)
             {
                 return;
             }
 
+            // The device flow is not enabled; its codes would need the same (OidcServerExtensions).
             var authentication = context.Transaction.GetProperty<ProcessAuthenticationContext>(typeof(ProcessAuthenticationContext).FullName!);
-            var id = authentication?.RefreshTokenPrincipal?.GetTokenId();
+            var presented = context.Request.IsAuthorizationCodeGrantType() ? authentication?.AuthorizationCodePrincipal
+                : context.Request.IsRefreshTokenGrantType() ? authentication?.RefreshTokenPrincipal
+                : null;
+            var id = presented?.GetTokenId();
             if (string.IsNullOrEmpty(id))
             {
                 return;
@@ -98,19 +106,20 @@ public static partial class RefreshTokenRedemption
                     .SetProperty(x => x.ConcurrencyToken, Guid.NewGuid().ToString()), context.CancellationToken);
             if (redeemed != 1)
             {
-                LogLostRace(context.Logger, context.ClientId ?? "?");
-                if (authentication!.RefreshTokenPrincipal!.GetAuthorizationId() is { Length: > 0 } authorizationId)
+                var kind = context.Request.IsAuthorizationCodeGrantType() ? "authorization code" : "refresh token";
+                LogLostRace(context.Logger, kind, context.ClientId ?? "?");
+                if (presented!.GetAuthorizationId() is { Length: > 0 } authorizationId)
                 {
                     await RevokeFamilyAsync(db, authorizationId, context.CancellationToken);
                 }
 
-                context.Reject(Errors.InvalidGrant, "The specified refresh token has already been redeemed.");
+                context.Reject(Errors.InvalidGrant, $"The specified {kind} has already been redeemed.");
             }
         }
     }
 
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "A refresh token of client {ClientId} was redeemed by a concurrent request; this one is refused and the login's tokens are revoked")]
-    private static partial void LogLostRace(ILogger logger, string clientId);
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "The {TokenKind} presented by client {ClientId} was redeemed by a concurrent request; this one is refused and the login's tokens are revoked")]
+    private static partial void LogLostRace(ILogger logger, string tokenKind, string clientId);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "A redeemed refresh token of client {ClientId} was presented again; the login's tokens are revoked")]
     private static partial void LogReused(ILogger logger, string clientId);
