@@ -31,6 +31,7 @@ public static class FederationExtensions
         builder.Services.AddSingleton<PidProtector>();
         builder.Services.AddSingleton<IdTokenChecks>();
         builder.Services.AddSingleton<IdPortenAvailability>();
+        builder.Services.AddSingleton<AppErrorReturn>();
 
         var registration = new OpenIddictClientRegistration
         {
