@@ -96,6 +96,8 @@ public static partial class FederationEndpoints
         var returnUrl = LocalUrl.OrRoot(result.Properties?.RedirectUri);
         var clientId = result.Properties?.Items.TryGetValue(ClientIdItem, out var c) == true ? c : null;
         var required = result.Properties?.Items.TryGetValue(LevelItem, out var l) == true && AcrLevels.IsKnown(l) ? l! : options.Value.AcrValues;
+        // Every id_token counts: without sid, logout at ID-porten cannot find our session (health check).
+        http.RequestServices.GetRequiredService<IdPortenAvailability>().ObserveIdToken(principal.FindFirst("sid")?.Value is { Length: > 0 });
         var acr = principal.FindFirst(Claims.AuthenticationContextReference)?.Value;
         var pid = principal.FindFirst("pid")?.Value;
         if (ForeignEid.IsForeign(acr, pid))

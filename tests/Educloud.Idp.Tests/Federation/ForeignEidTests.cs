@@ -1,14 +1,8 @@
-using System.Buffers.Text;
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
 using Educloud.Idp.Data;
 using Educloud.Idp.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Educloud.Idp.Tests.Federation;
 
@@ -20,16 +14,20 @@ namespace Educloud.Idp.Tests.Federation;
 /// </summary>
 public sealed class ForeignEidTests : IDisposable
 {
-    private const string Kid = "foreign-eid-test";
-    private readonly RSA key = RSA.Create(2048);
+    private readonly ResignedIdTokens eidas = new(claims =>
+    {
+        claims.Remove("pid");
+        claims["acr"] = "eidas-loa-high";
+    });
+
     private readonly IdpHost idp = new();
 
-    public ForeignEidTests() => idp.UpstreamRewriter = RewriteAsync;
+    public ForeignEidTests() => idp.UpstreamRewriter = eidas.RewriteAsync;
 
     public void Dispose()
     {
         idp.Dispose();
-        key.Dispose();
+        eidas.Dispose();
     }
 
     [Fact]
@@ -55,46 +53,5 @@ public sealed class ForeignEidTests : IDisposable
 
         var again = await browser.GetAsync(Flows.AuthorizeUrl());
         again.Address.AbsolutePath.Should().Be("/account/login", "no session");
-    }
-
-    private async Task<HttpResponseMessage> RewriteAsync(HttpRequestMessage request, HttpResponseMessage response)
-    {
-        var path = request.RequestUri!.AbsolutePath;
-        if (!path.EndsWith("/jwks", StringComparison.Ordinal) && !path.EndsWith("/token", StringComparison.Ordinal) || !response.IsSuccessStatusCode)
-        {
-            return response;
-        }
-
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
-        if (path.EndsWith("/jwks", StringComparison.Ordinal))
-        {
-            var parameters = key.ExportParameters(includePrivateParameters: false);
-            body["keys"]!.AsArray().Add(new JsonObject
-            {
-                ["kty"] = "RSA",
-                ["use"] = "sig",
-                ["alg"] = "RS256",
-                ["kid"] = Kid,
-                ["n"] = Base64Url.EncodeToString(parameters.Modulus),
-                ["e"] = Base64Url.EncodeToString(parameters.Exponent),
-            });
-        }
-        else
-        {
-            var idToken = body["id_token"]!.GetValue<string>();
-            var claims = JsonNode.Parse(Encoding.UTF8.GetString(Base64Url.DecodeFromChars(idToken.Split('.')[1])))!.AsObject();
-            claims.Remove("pid");
-            claims["acr"] = "eidas-loa-high";
-            body["id_token"] = new JsonWebTokenHandler().CreateToken(claims.ToJsonString(),
-                new SigningCredentials(new RsaSecurityKey(key) { KeyId = Kid }, SecurityAlgorithms.RsaSha256));
-        }
-
-        var rewritten = new HttpResponseMessage(response.StatusCode) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
-        foreach (var header in response.Headers)
-        {
-            rewritten.Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
-
-        return rewritten;
     }
 }
