@@ -21,19 +21,10 @@ public sealed partial class StartupRefusalTests : IDisposable
     {
         var key = Path.Combine(temp, "idporten-client.pem");
         await File.WriteAllTextAsync(key, RSA.Create(2048).ExportSubjectPublicKeyInfoPem());
-        await using var idp = ServerProcess.Start("The IdP", IdpProcess.IdpAssemblyPath(), ["--urls", $"http://127.0.0.1:{ServerProcess.FreeTcpPort()}"], new Dictionary<string, string>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["Database__ConnectionString"] = $"Data Source={Path.Combine(temp, "idp.db")}",
-            ["Keys__DevelopmentKeysDirectory"] = Path.Combine(temp, "keys"),
-            ["IdPorten__PrivateKeyPath"] = key,
-        });
 
-        var exitCode = await idp.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        var output = await RefusedStartAsync(new() { ["IdPorten__PrivateKeyPath"] = key });
 
-        exitCode.Should().Be(1, idp.Output);
-        idp.Output.Should().Contain($"IdPorten:PrivateKeyPath: '{key}' holds a public key, not a private key.");
-        StackFrame().IsMatch(idp.Output).Should().BeFalse("a wrong setting is not a crash: " + idp.Output);
+        output.Should().Contain($"IdPorten:PrivateKeyPath: '{key}' holds a public key, not a private key.");
     }
 
     /// <summary>Digdir refuses EC keys for private_key_jwt: an EC key made with openssl stops the IdP, naming the setting.</summary>
@@ -42,20 +33,33 @@ public sealed partial class StartupRefusalTests : IDisposable
     {
         var key = Path.Combine(temp, "idporten-client.pem");
         await ServerProcess.RunAsync("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
-        await using var idp = ServerProcess.Start("The IdP", IdpProcess.IdpAssemblyPath(), ["--urls", $"http://127.0.0.1:{ServerProcess.FreeTcpPort()}"], new Dictionary<string, string>
+
+        var output = await RefusedStartAsync(new() { ["IdPorten__PrivateKeyPath"] = key, ["IdPorten__PrivateKeyId"] = "educloud-1" });
+
+        output.Should().Contain($"IdPorten:PrivateKeyPath: '{key}' holds an EC key; Digdir accepts RSA keys only (RS256)");
+    }
+
+    /// <summary>Starts the real IdP in Development with <paramref name="settings"/>; asserts it stopped with exit code 1 and no stack trace; its output.</summary>
+    private async Task<string> RefusedStartAsync(Dictionary<string, string> settings)
+    {
+        var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Database__ConnectionString"] = $"Data Source={Path.Combine(temp, "idp.db")}",
             ["Keys__DevelopmentKeysDirectory"] = Path.Combine(temp, "keys"),
-            ["IdPorten__PrivateKeyPath"] = key,
-            ["IdPorten__PrivateKeyId"] = "educloud-1",
-        });
+        };
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
+        }
+
+        await using var idp = ServerProcess.Start("The IdP", IdpProcess.IdpAssemblyPath(), ["--urls", $"http://127.0.0.1:{ServerProcess.FreeTcpPort()}"], environment);
 
         var exitCode = await idp.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
         exitCode.Should().Be(1, idp.Output);
-        idp.Output.Should().Contain($"IdPorten:PrivateKeyPath: '{key}' holds an EC key; Digdir accepts RSA keys only (RS256)");
         StackFrame().IsMatch(idp.Output).Should().BeFalse("a wrong setting is not a crash: " + idp.Output);
+        return idp.Output;
     }
 
     /// <summary>The real command, as an operator runs it: a key file and the JWK to register, without any setting.</summary>
