@@ -12,6 +12,15 @@ using Educloud.Idp.Totp;
 
 // A wrong setting ends the start with one message naming it, not a stack trace.
 SettingsFailure.ReportWithoutStackTrace();
+
+// `Educloud.Idp new-idporten-key <path> [2048|3072]` makes the key pair for private_key_jwt at ID-porten
+// and prints the public JWK to register at Digdir; it needs no settings, so it runs before they are read.
+if (IdPortenKeyCommand.TryRun(args, Console.Out, Console.Error) is { } keyCommandExit)
+{
+    Environment.ExitCode = keyCommandExit;
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddIdpSettings()

@@ -1,10 +1,13 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
 using Educloud.Idp.Data;
+using Educloud.Idp.Federation;
 using Educloud.Idp.Sessions;
+using Educloud.Idp.Settings;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -31,16 +34,34 @@ public static partial class ConnectEndpoints
         IdpClaims claims,
         TimeProvider time,
         LoginApp app,
+        AppErrorReturn appErrors,
+        IOptions<IdPortenOptions> idporten,
         ILoggerFactory loggers)
     {
         var request = http.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("OpenIddict did not resolve the authorization request.");
+
+        // The login for this very request ended at or after ID-porten: the app gets the error (OIDC Core 3.1.2.6).
+        if (appErrors.Read(request) is { } refusal)
+        {
+            return Forbid(refusal.Error, refusal.Description);
+        }
+
         var session = await http.AuthenticateAsync(SessionDefaults.Scheme);
         var facts = session.Succeeded ? SessionFacts.From(session.Principal) : null;
 
+        // An app asking a higher level (acr_values) than the session's ID-porten login: a new login
+        // at that level. A password session has no ID-porten level to raise: the app is told.
+        var level = AppLoginRequest.LevelFor(request.AcrValues, idporten.Value.AcrValues);
+        if (facts is not null && level != idporten.Value.AcrValues && !AcrLevels.Satisfies(facts.Acr, level) && !AcrLevels.IsKnown(facts.Acr))
+        {
+            return Forbid(UpstreamRefusals.LevelNotMet.Error, UpstreamRefusals.LevelNotMet.Description);
+        }
+
         // prompt=login and an exceeded max_age both demand a new login with both factors (OIDC Core 3.1.2.1).
         var forceLogin = request.HasPromptValue(PromptValues.Login)
-            || (facts is not null && request.MaxAge is { } maxAge && time.GetUtcNow() - facts.AuthenticatedAt > TimeSpan.FromSeconds(maxAge));
+            || (facts is not null && request.MaxAge is { } maxAge && time.GetUtcNow() - facts.AuthenticatedAt > TimeSpan.FromSeconds(maxAge))
+            || (facts is not null && !AcrLevels.Satisfies(facts.Acr, level) && AcrLevels.IsKnown(facts.Acr));
 
         if (facts is null || forceLogin)
         {
@@ -136,7 +157,7 @@ public static partial class ConnectEndpoints
         var parameters = new List<KeyValuePair<string, string?>>();
         foreach (var (name, value) in request.GetParameters())
         {
-            if (name is Parameters.RequestUri or Parameters.MaxAge)
+            if (name is Parameters.RequestUri or Parameters.MaxAge or AppErrorReturn.Parameter)
             {
                 continue;
             }

@@ -52,4 +52,7 @@ public static class AuditEventTypes
     public const string PasswordFailed = "password.failed";
     public const string RoleGranted = "admin.role_granted";
     public const string AllSessionsEnded = "admin.all_sessions_ended";
+
+    /// <summary>An ID-porten login without a Norwegian national identity number (eIDAS) was refused; no user.</summary>
+    public const string ForeignEidRefused = "login.foreign_eid_refused";
 }

@@ -4,6 +4,8 @@ using Educloud.Idp.Settings;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Client;
 using OpenIddict.Client.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -24,17 +26,26 @@ public static partial class FederationEndpoints
     /// Starts a login at ID-porten. <paramref name="fresh"/> forces a new login there too (prompt=login).
     /// <paramref name="clientId"/> is the app as /connect/authorize vouched for it, for the audit log.
     /// </summary>
-    public static AuthenticationProperties ChallengeProperties(string returnUrl, bool fresh, IdPortenOptions options, string? clientId = null)
+    public static AuthenticationProperties ChallengeProperties(string returnUrl, bool fresh, IdPortenOptions options, string? clientId = null, AppLoginRequest? app = null)
     {
+        var level = app?.Level ?? options.AcrValues;
         var properties = new AuthenticationProperties(new Dictionary<string, string?>
         {
             [OpenIddictClientAspNetCoreConstants.Properties.ProviderName] = FederationExtensions.ProviderName,
             [ClientIdItem] = clientId,
+            // Kept in OpenIddict's protected state: the callback checks the acr against what was asked.
+            [LevelItem] = level,
         })
         {
             RedirectUri = LocalUrl.OrRoot(returnUrl),
         };
-        properties.Parameters[Parameters.AcrValues] = options.AcrValues;
+        properties.Parameters[Parameters.AcrValues] = level;
+        if (app?.UiLocales is { } locales)
+        {
+            // ID-porten shows its pages in the first of these it knows (nb, nn, en, se).
+            properties.Parameters[Parameters.UiLocales] = locales;
+        }
+
         if (fresh)
         {
             properties.Parameters[Parameters.Prompt] = PromptValues.Login;
@@ -42,6 +53,9 @@ public static partial class FederationEndpoints
 
         return properties;
     }
+
+    /// <summary>Challenge property: the level of assurance asked of ID-porten for this login (<see cref="AppLoginRequest.Level"/>).</summary>
+    public const string LevelItem = ".educloud_acr";
 
     /// <summary>
     /// The redirection endpoint. OpenIddict has checked state, iss (RFC 9207), the code exchange
@@ -64,7 +78,9 @@ public static partial class FederationEndpoints
         // (OpenIddict's fixed error texts, no secrets).
         if (http.GetOpenIddictClientResponse() is { Error: { } refused } response)
         {
-            return LoginFailed(logger, metrics, refused, response.ErrorDescription);
+            // The state was valid (OpenIddict checks it first): the login was for this app's request.
+            var (stateReturnUrl, stateItems) = ValidatedState(http);
+            return LoginFailed(http, logger, metrics, refused, response.ErrorDescription, stateReturnUrl, stateItems, UpstreamRefusals.ForError(UpstreamError(http)));
         }
 
         var result = await http.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
@@ -73,24 +89,34 @@ public static partial class FederationEndpoints
             var items = result.Properties?.Items;
             var error = items?.TryGetValue(OpenIddictClientAspNetCoreConstants.Properties.Error, out var e) == true ? e : null;
             var description = items?.TryGetValue(OpenIddictClientAspNetCoreConstants.Properties.ErrorDescription, out var d) == true ? d : null;
-            return LoginFailed(logger, metrics, error ?? "none", description ?? result.Failure?.Message);
+            var (stateReturnUrl, stateItems) = ValidatedState(http);
+            return LoginFailed(http, logger, metrics, error ?? "none", description ?? result.Failure?.Message, stateReturnUrl, stateItems, UpstreamRefusals.ForError(UpstreamError(http)));
         }
 
+        var returnUrl = LocalUrl.OrRoot(result.Properties?.RedirectUri);
+        var clientId = result.Properties?.Items.TryGetValue(ClientIdItem, out var c) == true ? c : null;
+        var required = result.Properties?.Items.TryGetValue(LevelItem, out var l) == true && AcrLevels.IsKnown(l) ? l! : options.Value.AcrValues;
+        // Every id_token counts: without sid, logout at ID-porten cannot find our session (health check).
+        http.RequestServices.GetRequiredService<IdPortenAvailability>().ObserveIdToken(principal.FindFirst("sid")?.Value is { Length: > 0 });
         var acr = principal.FindFirst(Claims.AuthenticationContextReference)?.Value;
-        if (!AcrLevels.Satisfies(acr, options.Value.AcrValues))
+        var pid = principal.FindFirst("pid")?.Value;
+        if (ForeignEid.IsForeign(acr, pid))
+        {
+            // eIDAS: a person identified by another country's eID, without a Norwegian pid. A page
+            // that says what to do (docs/decisions.md "Issue 11"), not the app: it cannot help.
+            LogNoPid(logger, ForeignEid.AcrForLog(acr));
+            metrics.UpstreamRefused("no_pid");
+            await ForeignEid.AuditAsync(http, acr, clientId);
+            return Results.Redirect(AccountPaths.ForeignEid);
+        }
+
+        if (!AcrLevels.Satisfies(acr, required))
         {
             // ID-porten requires the client to check acr: a lower level must not become a session.
-            LogAcrTooLow(logger, acr ?? "none", options.Value.AcrValues);
+            // The app that asked for it is told (its acr_values were not met); else the page says why.
+            LogAcrTooLow(logger, acr ?? "none", required);
             metrics.UpstreamRefused("acr");
-            return Results.Redirect(AccountPaths.InsufficientLevel);
-        }
-
-        var pid = principal.FindFirst("pid")?.Value;
-        if (!PidProtector.IsWellFormed(pid))
-        {
-            LogNoPid(logger);
-            metrics.UpstreamRefused("no_pid");
-            return Results.Redirect(AccountPaths.NotRegistered);
+            return Results.Redirect(ToApp(http, returnUrl, clientId, UpstreamRefusals.LevelNotMet) ?? AccountPaths.InsufficientLevel);
         }
 
         var user = await directory.FindOrProvisionAsync(pid!, http.RequestAborted);
@@ -106,8 +132,6 @@ public static partial class FederationEndpoints
             acr!,
             principal.FindAll(Claims.AuthenticationMethodReference).Select(c => c.Value).ToList(),
             result.Properties?.GetTokenValue(OpenIddictClientAspNetCoreConstants.Tokens.BackchannelIdentityToken));
-        var returnUrl = LocalUrl.OrRoot(result.Properties?.RedirectUri);
-        var clientId = result.Properties?.Items.TryGetValue(ClientIdItem, out var c) == true ? c : null;
         var purpose = result.Properties?.Items.TryGetValue(PurposeItem, out var p) == true && p == LoginPurpose.Enroll
             ? LoginPurpose.Enroll
             : LoginPurpose.Login;
@@ -152,12 +176,36 @@ public static partial class FederationEndpoints
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "ID-porten login for a new authenticator was not fresh (auth_time too old or missing)")]
     private static partial void LogNotFresh(ILogger logger);
 
-    private static IResult LoginFailed(ILogger logger, IdpMetrics metrics, string error, string? reason)
+    private static IResult LoginFailed(
+        HttpContext http, ILogger logger, IdpMetrics metrics, string error, string? reason,
+        string? returnUrl, IReadOnlyDictionary<string, string?>? items, AppErrorReturn.Refusal toApp)
     {
         metrics.UpstreamRefused("error");
         LogUpstreamFailed(logger, error, reason ?? "no principal");
-        return Results.Redirect(AccountPaths.LoginError);
+        var clientId = items?.TryGetValue(ClientIdItem, out var c) == true ? c : null;
+        return Results.Redirect(ToApp(http, returnUrl, clientId, toApp) ?? AccountPaths.LoginError);
     }
+
+    /// <summary>The way back to the app's authorization request with <paramref name="refusal"/>, or null when the login was not for an app.</summary>
+    private static string? ToApp(HttpContext http, string? returnUrl, string? clientId, AppErrorReturn.Refusal refusal) =>
+        returnUrl is null ? null : http.RequestServices.GetRequiredService<AppErrorReturn>().WayBack(LocalUrl.OrRoot(returnUrl), http.Request.PathBase, clientId, refusal);
+
+    /// <summary>
+    /// The way back and the challenge's properties from OpenIddict's state token, when it was
+    /// validated before the refusal (an error from ID-porten, a wrong iss, a bad id_token); else none.
+    /// </summary>
+    private static (string? ReturnUrl, IReadOnlyDictionary<string, string?>? Items) ValidatedState(HttpContext http)
+    {
+        var context = http.Features.Get<OpenIddictClientAspNetCoreFeature>()?.Transaction?
+            .GetProperty<OpenIddictClientEvents.ProcessAuthenticationContext>(typeof(OpenIddictClientEvents.ProcessAuthenticationContext).FullName!);
+        return context?.StateTokenPrincipal is { } state
+            ? (state.GetClaim(Claims.TargetLinkUri), context.Properties)
+            : (null, null);
+    }
+
+    /// <summary>The error ID-porten itself sent back (its authorization response), if any.</summary>
+    private static string? UpstreamError(HttpContext http) =>
+        (string?)http.Features.Get<OpenIddictClientAspNetCoreFeature>()?.Transaction?.Request?[Parameters.Error];
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "ID-porten login failed: error {Error}, {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, string error, string reason);
@@ -165,8 +213,8 @@ public static partial class FederationEndpoints
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "ID-porten level of assurance {Acr} is below the required {Required}")]
     private static partial void LogAcrTooLow(ILogger logger, string acr, string required);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "ID-porten login without a national identity number (pid) refused")]
-    private static partial void LogNoPid(ILogger logger);
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "ID-porten login without a national identity number (pid) refused (acr {Acr})")]
+    private static partial void LogNoPid(ILogger logger, string acr);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "ID-porten login of a person not registered here (auto-provisioning off)")]
     private static partial void LogNotRegistered(ILogger logger);

@@ -31,6 +31,7 @@ public static class FederationExtensions
         builder.Services.AddSingleton<PidProtector>();
         builder.Services.AddSingleton<IdTokenChecks>();
         builder.Services.AddSingleton<IdPortenAvailability>();
+        builder.Services.AddSingleton<AppErrorReturn>();
 
         var registration = new OpenIddictClientRegistration
         {
@@ -48,9 +49,8 @@ public static class FederationExtensions
         if (!string.IsNullOrWhiteSpace(idporten.PrivateKeyPath))
         {
             // private_key_jwt (Digdir's recommendation): the IdP proves itself with a signed assertion.
-            var key = PemKeys.Load(idporten.PrivateKeyPath, "IdPorten:PrivateKeyPath");
-            key.KeyId = idporten.PrivateKeyId;
-            registration.SigningCredentials.Add(PemKeys.Credentials(key));
+            // RSA only, with its kid as registered at Digdir (IdPortenClientKey).
+            registration.SigningCredentials.Add(PemKeys.Credentials(IdPortenClientKey.Load(idporten.PrivateKeyPath, idporten.PrivateKeyId)));
         }
 
         builder.Services.AddOpenIddict().AddClient(options =>

@@ -28,7 +28,8 @@ public static partial class FrontChannelLogout
             return Page(http, options.Value, StatusCodes.Status400BadRequest, "The logout request needs exactly one iss and one sid.");
         }
 
-        if (!string.Equals(iss[0], options.Value.Issuer, StringComparison.Ordinal))
+        // Canonical form: a trailing slash on either side is the same issuer (CanonicalIssuer).
+        if (!CanonicalIssuer.Same(iss[0], options.Value.Issuer))
         {
             LogWrongIssuer(logger);
             return Page(http, options.Value, StatusCodes.Status400BadRequest, "The logout request names another issuer.");

@@ -36,6 +36,37 @@ public sealed partial class IdPortenAvailability(
     /// <summary>The last fetch or probe, if any.</summary>
     public Observation? Last => Volatile.Read(ref last);
 
+    // 0: no id_token seen yet; 1: the last one carried sid; 2: the last one had none.
+    private int idTokenSid;
+
+    /// <summary>Whether the last id_token from ID-porten carried sid; null before the first login.</summary>
+    public bool? IdTokensCarrySid => Volatile.Read(ref idTokenSid) switch { 1 => true, 2 => false, _ => null };
+
+    /// <summary>
+    /// Records whether an id_token carried sid. Without it the IdP cannot find the session that a
+    /// front-channel (or back-channel) logout from ID-porten names: logout there would silently
+    /// leave the person logged in here. It means the client is registered at Digdir without
+    /// "front-channel logout with session" (frontchannel_logout_session_required); warned once per change.
+    /// </summary>
+    public void ObserveIdToken(bool hasSid)
+    {
+        var previous = Interlocked.Exchange(ref idTokenSid, hasSid ? 1 : 2);
+        if (!hasSid && previous != 2)
+        {
+            LogNoSid(logger);
+        }
+        else if (hasSid && previous == 2)
+        {
+            LogSidAgain(logger);
+        }
+    }
+
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Warning, Message = "ID-porten's id_token carries no sid: logout from ID-porten cannot end sessions here. Register the client at Digdir with front-channel logout with session (frontchannel_logout_session_required)")]
+    private static partial void LogNoSid(ILogger logger);
+
+    [LoggerMessage(EventId = 2017, Level = LogLevel.Information, Message = "ID-porten's id_tokens carry sid again")]
+    private static partial void LogSidAgain(ILogger logger);
+
     /// <summary>Wraps OpenIddict's retriever so that every fetch is recorded and a fresh failure fails fast.</summary>
     public IConfigurationRetriever<OpenIddictConfiguration> Observe(IConfigurationRetriever<OpenIddictConfiguration> inner) => new ObservedRetriever(inner, this);
 
@@ -139,8 +170,13 @@ public sealed class IdPortenHealthCheck(IdPortenAvailability availability) : IHe
     {
         var seen = await availability.CheckAsync(cancellationToken);
         var data = new Dictionary<string, object> { ["checked_at"] = seen.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture) };
-        return seen.Reachable
-            ? HealthCheckResult.Healthy("ID-porten's metadata is reachable", data)
-            : HealthCheckResult.Degraded("ID-porten is unreachable: new ID-porten logins may fail", data: data);
+        if (!seen.Reachable)
+        {
+            return HealthCheckResult.Degraded("ID-porten is unreachable: new ID-porten logins may fail", data: data);
+        }
+
+        return availability.IdTokensCarrySid == false
+            ? HealthCheckResult.Degraded("ID-porten's id_tokens carry no sid: logout at ID-porten cannot end sessions here (register front-channel logout with session at Digdir)", data: data)
+            : HealthCheckResult.Healthy("ID-porten's metadata is reachable", data);
     }
 }

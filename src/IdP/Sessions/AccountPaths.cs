@@ -16,6 +16,7 @@ public static class AccountPaths
     public const string Logout = "/account/logout";
     public const string NotRegistered = "/account/not-registered";
     public const string InsufficientLevel = "/account/insufficient-level";
+    public const string ForeignEid = "/account/foreign-eid";
     public const string Error = "/error";
 
     /// <summary>The error page for a login that failed (one generic message; the log says why).</summary>

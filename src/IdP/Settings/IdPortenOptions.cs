@@ -12,10 +12,10 @@ public sealed class IdPortenOptions
     /// <summary>Client secret (client_secret_basic). Leave empty when PrivateKeyPath is set.</summary>
     public string? ClientSecret { get; set; }
 
-    /// <summary>PEM file with the private key for private_key_jwt (recommended by Digdir).</summary>
+    /// <summary>PEM file with the RSA private key for private_key_jwt (recommended by Digdir; no EC keys: Keys/IdPortenClientKey).</summary>
     public string? PrivateKeyPath { get; set; }
 
-    /// <summary>Key id of the private key as registered at Digdir (the kid header of client assertions).</summary>
+    /// <summary>Key id of the private key as registered at Digdir (the kid header of client assertions); required with PrivateKeyPath.</summary>
     public string? PrivateKeyId { get; set; }
 
     public List<string> Scopes { get; set; } = [];

@@ -127,6 +127,9 @@ public sealed class IdpHost : WebApplicationFactory<Program>
     /// <summary>Every back-channel request the IdP's OpenIddict client sent to ID-porten (method and path).</summary>
     public ConcurrentQueue<string> UpstreamRequests { get; } = new();
 
+    /// <summary>When set, every answer from ID-porten (the simulator) passes through it before the IdP reads it: a test's way to change what ID-porten says.</summary>
+    public Func<HttpRequestMessage, HttpResponseMessage, Task<HttpResponseMessage>>? UpstreamRewriter { get; set; }
+
     public IdPortenSimulatorFaults Faults => Services.GetRequiredService<IdPortenSimulatorFaults>();
 
     /// <summary>When set, every back-channel call to ID-porten fails that way (ID-porten unreachable).</summary>
@@ -260,7 +263,8 @@ public sealed class IdpHost : WebApplicationFactory<Program>
                     break;
             }
 
-            return await invoker.Value.SendAsync(request, cancellationToken);
+            var response = await invoker.Value.SendAsync(request, cancellationToken);
+            return host.UpstreamRewriter is { } rewrite ? await rewrite(request, response) : response;
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using Educloud.Idp.Keys;
@@ -154,23 +153,5 @@ public sealed class PemKeysTests : IDisposable
         return path;
     }
 
-    private string Openssl(string command)
-    {
-        var path = Path.Combine(folder, Guid.NewGuid().ToString("N") + ".pem");
-        var start = new ProcessStartInfo("openssl") { RedirectStandardError = true, RedirectStandardOutput = true };
-        // The output first, after the command: genrsa takes its options before the key size.
-        var arguments = command.Split(' ');
-        start.ArgumentList.Add(arguments[0]);
-        start.ArgumentList.Add("-out");
-        start.ArgumentList.Add(path);
-        foreach (var argument in arguments.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        process.ExitCode.Should().Be(0, $"openssl {command}: {error}");
-        return path;
-    }
+    private string Openssl(string command) => Keys.Openssl.NewKey(folder, command);
 }

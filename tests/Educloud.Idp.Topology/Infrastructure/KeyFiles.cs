@@ -29,8 +29,9 @@ public sealed class KeyFiles
             Write(folder, name, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         }
 
-        using var client = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        Write(folder, "idporten-client.pem", client.ExportECPrivateKeyPem());
+        // RSA: Digdir (and the IdP, IdPortenClientKey) accept no EC key for private_key_jwt.
+        using var client = RSA.Create(2048);
+        Write(folder, "idporten-client.pem", client.ExportPkcs8PrivateKeyPem());
         return new KeyFiles(folder, client.ExportSubjectPublicKeyInfoPem());
     }
 

@@ -42,7 +42,9 @@ public sealed class LoginModel(IOptions<IdPortenOptions> idporten) : PageModel
     public IActionResult OnPost(string? returnUrl, bool fresh = false)
     {
         var checkedReturnUrl = LocalUrl.OrRoot(returnUrl, Request.PathBase);
-        return Challenge(FederationEndpoints.ChallengeProperties(checkedReturnUrl, fresh, idporten.Value, AppClientId(checkedReturnUrl)),
+        // The app's acr_values and ui_locales go on to ID-porten (a higher level, its language).
+        var app = AppLoginRequest.From(checkedReturnUrl, Request.PathBase, idporten.Value.AcrValues);
+        return Challenge(FederationEndpoints.ChallengeProperties(checkedReturnUrl, fresh, idporten.Value, AppClientId(checkedReturnUrl), app),
             OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
     }
 
