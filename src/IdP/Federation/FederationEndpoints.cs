@@ -82,6 +82,7 @@ public static partial class FederationEndpoints
             // ID-porten requires the client to check acr: a lower level must not become a session.
             LogAcrTooLow(logger, acr ?? "none", options.Value.AcrValues);
             metrics.UpstreamRefused("acr");
+            await RefusedUpstreamLogin.KeepAsync(http, UpstreamIdToken(result));
             return Results.Redirect(AccountPaths.InsufficientLevel);
         }
 
@@ -90,6 +91,7 @@ public static partial class FederationEndpoints
         {
             LogNoPid(logger);
             metrics.UpstreamRefused("no_pid");
+            await RefusedUpstreamLogin.KeepAsync(http, UpstreamIdToken(result));
             return Results.Redirect(AccountPaths.NotRegistered);
         }
 
@@ -98,6 +100,7 @@ public static partial class FederationEndpoints
         {
             LogNotRegistered(logger);
             metrics.UpstreamRefused("not_registered");
+            await RefusedUpstreamLogin.KeepAsync(http, UpstreamIdToken(result));
             return Results.Redirect(AccountPaths.NotRegistered);
         }
 
@@ -116,6 +119,7 @@ public static partial class FederationEndpoints
             // We asked ID-porten for prompt=login; an old auth_time means we did not get a new login.
             LogNotFresh(logger);
             metrics.UpstreamRefused("not_fresh");
+            await RefusedUpstreamLogin.KeepAsync(http, UpstreamIdToken(result));
             return Results.Redirect(AccountPaths.LoginError);
         }
 
@@ -141,6 +145,10 @@ public static partial class FederationEndpoints
         var result = await http.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
         return LocalUrl.Redirect(http, result.Properties?.RedirectUri);
     }
+
+    // ID-porten's id_token of this login: the id_token_hint of any logout there (UpstreamLogout).
+    private static string? UpstreamIdToken(AuthenticateResult result) =>
+        result.Properties?.GetTokenValue(OpenIddictClientAspNetCoreConstants.Tokens.BackchannelIdentityToken);
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Return from ID-porten's logout refused: error {Error}, {Reason}")]
     private static partial void LogUpstreamLogoutFailed(ILogger logger, string error, string reason);

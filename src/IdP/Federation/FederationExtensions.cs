@@ -31,6 +31,7 @@ public static class FederationExtensions
         builder.Services.AddSingleton<PidProtector>();
         builder.Services.AddSingleton<IdTokenChecks>();
         builder.Services.AddSingleton<IdPortenAvailability>();
+        builder.Services.AddSingleton<LogoutTokenIds>();
 
         var registration = new OpenIddictClientRegistration
         {
@@ -149,6 +150,7 @@ public static class FederationExtensions
         var idporten = app.Services.GetRequiredService<IOptions<IdPortenOptions>>().Value;
         app.MapMethods(idporten.RedirectPath, [HttpMethods.Get, HttpMethods.Post], FederationEndpoints.CallbackAsync).DisableAntiforgery();
         app.MapGet(idporten.FrontChannelLogoutPath, FrontChannelLogout.HandleAsync);
+        app.MapPost(idporten.BackChannelLogoutPath, BackChannelLogout.HandleAsync).DisableAntiforgery();
         app.MapMethods(PostLogoutPath, [HttpMethods.Get, HttpMethods.Post], FederationEndpoints.LoggedOutAsync).DisableAntiforgery();
         if (idporten.UseSimulator && app.Environment.IsDevelopment())
         {
