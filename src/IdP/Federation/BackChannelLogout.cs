@@ -21,8 +21,8 @@ namespace Educloud.Idp.Federation;
 /// <remarks>
 /// The token is checked as section 2.6 of the spec and Digdir's page ask: signature with a key of
 /// ID-porten's JWKS (the OpenIddict client's metadata of the registration, refreshed once for an
-/// unknown key), an asymmetric algorithm, <c>typ</c> logout+jwt when present (section 2.4's explicit
-/// typing, against cross-JWT confusion), <c>iss</c> ID-porten's (canonical form), <c>aud</c> our
+/// unknown key), an asymmetric algorithm, <c>typ</c> logout+jwt (or the generic JWT) when present (section 2.4's
+/// explicit typing, against cross-JWT confusion), <c>iss</c> ID-porten's (canonical form), <c>aud</c> our
 /// client id, <c>events</c> with the back-channel logout event, a <c>sid</c> (ID-porten registers
 /// every back-channel client with backchannel_logout_session_required; a <c>sub</c> alone names a
 /// pairwise identifier we never keep, people are keyed on the pid), no <c>nonce</c> (section 2.4:
@@ -139,8 +139,11 @@ public static partial class BackChannelLogout
     /// <summary>The claims section 2.6 asks of a logout token (beyond signature, iss and aud); null when they hold.</summary>
     private static string? Problem(JsonWebToken token, DateTimeOffset now)
     {
+        // Explicitly typed (logout+jwt) as ID-porten sends it, or the generic JWT a library writes by
+        // default; any other type is another kind of token. The events claim and the absence of a
+        // nonce are what tell a logout token from an id_token (section 2.4), checked below either way.
         if (token.Typ is { Length: > 0 } typ && !typ.Equals("logout+jwt", StringComparison.OrdinalIgnoreCase)
-            && !typ.Equals("application/logout+jwt", StringComparison.OrdinalIgnoreCase))
+            && !typ.Equals("application/logout+jwt", StringComparison.OrdinalIgnoreCase) && !typ.Equals("JWT", StringComparison.OrdinalIgnoreCase))
         {
             return "typ is not logout+jwt";
         }
