@@ -75,7 +75,19 @@ public static partial class BackChannelLogout
         }
 
         var registration = client.CurrentValue.Registrations.Single(r => r.ProviderName == FederationExtensions.ProviderName);
-        var token = await ValidateSignatureAsync(values[0]!, registration, options.Value, http.RequestAborted);
+        JsonWebToken? token;
+        try
+        {
+            token = await ValidateSignatureAsync(values[0]!, registration, options.Value, http.RequestAborted);
+        }
+        catch (InvalidOperationException)
+        {
+            // ID-porten's metadata (its keys) could not be fetched, and none is kept from before:
+            // nothing can be checked, so nothing is ended; a 503 tells ID-porten it was not accepted.
+            LogNoKeys(logger);
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }
+
         if (token is null)
         {
             return Refused(logger, "signature, issuer or audience");
@@ -199,10 +211,13 @@ public static partial class BackChannelLogout
         }, statusCode: StatusCodes.Status400BadRequest);
     }
 
-    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "ID-porten back-channel logout ended {Count} session(s)")]
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "ID-porten back-channel logout ended {Count} session(s)")]
     private static partial void LogEnded(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "ID-porten back-channel logout refused: {Reason}")]
+    [LoggerMessage(EventId = 2032, Level = LogLevel.Warning, Message = "ID-porten back-channel logout not checked: ID-porten's keys could not be fetched")]
+    private static partial void LogNoKeys(ILogger logger);
+
+    [LoggerMessage(EventId = 2031, Level = LogLevel.Warning, Message = "ID-porten back-channel logout refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string reason);
 }
 

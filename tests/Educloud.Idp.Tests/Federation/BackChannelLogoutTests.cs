@@ -124,6 +124,18 @@ public sealed class BackChannelLogoutTests(IdpFixture fixture) : IClassFixture<I
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
     }
 
+    [Fact]
+    public async Task IdPortensKeysUnreachable_Is503_NotA500()
+    {
+        using var idp = new IdpHost { Outage = UpstreamOutage.Refused };
+        using var backchannel = idp.NewBackchannel();
+
+        using var response = await backchannel.PostAsync(Path, new FormUrlEncodedContent(new Dictionary<string, string> { ["logout_token"] = Token("any-sid") }));
+
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, "nothing can be checked without ID-porten's keys; ID-porten hears it was not accepted");
+        response.Headers.CacheControl!.NoStore.Should().BeTrue();
+    }
+
     private string Variant(string variant, string sid) => variant switch
     {
         "wrong-issuer" => Token(sid, c => c["iss"] = "https://evil.test/idporten-sim"),
