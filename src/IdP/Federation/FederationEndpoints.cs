@@ -107,6 +107,7 @@ public static partial class FederationEndpoints
             LogNoPid(logger, ForeignEid.AcrForLog(acr));
             metrics.UpstreamRefused("no_pid");
             await ForeignEid.AuditAsync(http, acr, clientId);
+            await RefusedUpstreamLogin.KeepAsync(http, UpstreamIdToken(result));
             return Results.Redirect(AccountPaths.ForeignEid);
         }
 
@@ -116,7 +117,13 @@ public static partial class FederationEndpoints
             // The app that asked for it is told (its acr_values were not met); else the page says why.
             LogAcrTooLow(logger, acr ?? "none", required);
             metrics.UpstreamRefused("acr");
-            return Results.Redirect(ToApp(http, returnUrl, clientId, UpstreamRefusals.LevelNotMet) ?? AccountPaths.InsufficientLevel);
+            if (ToApp(http, returnUrl, clientId, UpstreamRefusals.LevelNotMet) is { } toApp)
+            {
+                return Results.Redirect(toApp);
+            }
+
+            await RefusedUpstreamLogin.KeepAsync(http, UpstreamIdToken(result));
+            return Results.Redirect(AccountPaths.InsufficientLevel);
         }
 
         var user = await directory.FindOrProvisionAsync(pid!, http.RequestAborted);
@@ -124,6 +131,7 @@ public static partial class FederationEndpoints
         {
             LogNotRegistered(logger);
             metrics.UpstreamRefused("not_registered");
+            await RefusedUpstreamLogin.KeepAsync(http, UpstreamIdToken(result));
             return Results.Redirect(AccountPaths.NotRegistered);
         }
 
@@ -140,6 +148,7 @@ public static partial class FederationEndpoints
             // We asked ID-porten for prompt=login; an old auth_time means we did not get a new login.
             LogNotFresh(logger);
             metrics.UpstreamRefused("not_fresh");
+            await RefusedUpstreamLogin.KeepAsync(http, UpstreamIdToken(result));
             return Results.Redirect(AccountPaths.LoginError);
         }
 
@@ -165,6 +174,10 @@ public static partial class FederationEndpoints
         var result = await http.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
         return LocalUrl.Redirect(http, result.Properties?.RedirectUri);
     }
+
+    // ID-porten's id_token of this login: the id_token_hint of any logout there (UpstreamLogout).
+    private static string? UpstreamIdToken(AuthenticateResult result) =>
+        result.Properties?.GetTokenValue(OpenIddictClientAspNetCoreConstants.Tokens.BackchannelIdentityToken);
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Return from ID-porten's logout refused: error {Error}, {Reason}")]
     private static partial void LogUpstreamLogoutFailed(ILogger logger, string error, string reason);

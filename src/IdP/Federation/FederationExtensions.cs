@@ -33,6 +33,8 @@ public static class FederationExtensions
         builder.Services.AddSingleton<IdPortenAvailability>();
         builder.Services.AddSingleton<AppErrorReturn>();
 
+        builder.Services.AddSingleton<LogoutTokenIds>();
+
         var registration = new OpenIddictClientRegistration
         {
             Issuer = new Uri(idporten.Issuer, UriKind.Absolute),
@@ -149,6 +151,7 @@ public static class FederationExtensions
         var idporten = app.Services.GetRequiredService<IOptions<IdPortenOptions>>().Value;
         app.MapMethods(idporten.RedirectPath, [HttpMethods.Get, HttpMethods.Post], FederationEndpoints.CallbackAsync).DisableAntiforgery();
         app.MapGet(idporten.FrontChannelLogoutPath, FrontChannelLogout.HandleAsync);
+        app.MapPost(idporten.BackChannelLogoutPath, BackChannelLogout.HandleAsync).DisableAntiforgery();
         app.MapMethods(PostLogoutPath, [HttpMethods.Get, HttpMethods.Post], FederationEndpoints.LoggedOutAsync).DisableAntiforgery();
         if (idporten.UseSimulator && app.Environment.IsDevelopment())
         {

@@ -35,12 +35,25 @@ public static partial class FrontChannelLogout
             return Page(http, options.Value, StatusCodes.Status400BadRequest, "The logout request names another issuer.");
         }
 
-        var now = time.GetUtcNow();
-        var ended = await db.Sessions.Where(s => s.UpstreamSessionId == sid[0]).EndOpenAsync(now, http.RequestAborted);
+        var ended = await EndSessionsAsync(db, sid[0]!, time, http.RequestAborted);
         LogEnded(logger, ended);
         return Page(http, options.Value, StatusCodes.Status200OK, "You are logged out of Educloud.");
     }
 
+    /// <summary>
+    /// ID-porten said its session <paramref name="upstreamSid"/> is over: every IdP session it made
+    /// ends (one UPDATE, on every replica at once). The one way both front- and back-channel logout act.
+    /// </summary>
+    /// <returns>How many sessions were open.</returns>
+    public static Task<int> EndSessionsAsync(IdpDbContext db, string upstreamSid, TimeProvider time, CancellationToken cancellationToken) =>
+        db.Sessions.Where(s => s.UpstreamSessionId == upstreamSid).EndOpenAsync(time.GetUtcNow(), cancellationToken);
+
+    /// <summary>
+    /// Whether <paramref name="iss"/> is ID-porten's issuer, compared in canonical form: scheme and
+    /// host as URIs compare them (case-insensitive), and a trailing slash of the path ignored, so
+    /// <c>https://idporten.no</c> and <c>https://idporten.no/</c> are one issuer whichever way the
+    /// setting is written (ID-porten's metadata has had both forms). Nothing else is tolerated.
+    /// </summary>
     private static IResult Page(HttpContext http, IdPortenOptions options, int status, string message)
     {
         // This page alone may be framed, and only by ID-porten's login pages; nothing is cached.

@@ -13,9 +13,12 @@ namespace Educloud.Idp.Federation;
 /// </summary>
 public static class UpstreamLogout
 {
-    public static SignOutResult ThenReturnTo(string upstreamIdToken, string returnUrl) => new(
-        [OpenIddictClientAspNetCoreDefaults.AuthenticationScheme],
-        new AuthenticationProperties(new Dictionary<string, string?>
+    public static SignOutResult ThenReturnTo(string upstreamIdToken, string returnUrl) =>
+        new([OpenIddictClientAspNetCoreDefaults.AuthenticationScheme], Properties(upstreamIdToken, returnUrl));
+
+    /// <summary>The sign-out properties for OpenIddict's client: ID-porten, the id_token_hint, and the checked way back.</summary>
+    public static AuthenticationProperties Properties(string upstreamIdToken, string returnUrl) =>
+        new(new Dictionary<string, string?>
         {
             [OpenIddictClientAspNetCoreConstants.Properties.ProviderName] = FederationExtensions.ProviderName,
             [OpenIddictClientAspNetCoreConstants.Properties.IdentityTokenHint] = upstreamIdToken,
@@ -23,5 +26,5 @@ public static class UpstreamLogout
         {
             // Checked here as well as on the way back (LocalUrl.Redirect): the one rule at both ends.
             RedirectUri = Sessions.LocalUrl.OrRoot(returnUrl),
-        });
+        };
 }

@@ -1,3 +1,5 @@
+using Educloud.Idp.Sessions;
+
 namespace Educloud.Idp.Hosting;
 
 /// <summary>The IdP's middleware, in order. Endpoints are mapped by each feature after it (Program.cs).</summary>
@@ -17,6 +19,7 @@ public static class PipelineExtensions
         app.UseStaticFiles();
         app.UseRouting();
         app.UseAuthentication();
+        app.UseIdpTimedOutSessions();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseAntiforgery();

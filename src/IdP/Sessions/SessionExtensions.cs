@@ -26,6 +26,11 @@ public static class SessionExtensions
             {
                 HostOnlySecureCookie(options, PendingLogin.CookieName, PendingLogin.Lifetime);
                 options.SlidingExpiration = false;
+            })
+            .AddCookie(RefusedUpstreamLogin.Scheme, options =>
+            {
+                HostOnlySecureCookie(options, RefusedUpstreamLogin.CookieName, PendingLogin.Lifetime);
+                options.SlidingExpiration = false;
             });
         return builder;
     }

@@ -57,15 +57,38 @@ public sealed partial class SessionService(
     /// <summary>Ends the current session; returns ID-porten's id_token of its login, if it had one, for the logout upstream.</summary>
     public Task<string?> EndCurrentReturningUpstreamIdTokenAsync(HttpContext http) => EndCurrentAsync(http, readUpstreamIdToken: true);
 
+    /// <summary>
+    /// "Log out" from any page: ends whatever this browser holds here (a session, one that timed
+    /// out, a pending login, an ID-porten login that was refused) and returns ID-porten's id_token
+    /// of it, if any, for the logout at ID-porten. Digdir asks that everyone who reached us through
+    /// ID-porten can log out actively, also people who do not get in (verification test 6, "PS").
+    /// </summary>
+    public async Task<string?> EndEverythingReturningUpstreamIdTokenAsync(HttpContext http)
+    {
+        var idToken = await EndCurrentReturningUpstreamIdTokenAsync(http);
+        if (await PendingLogin.ReadAsync(http) is { } pending)
+        {
+            // Spent, not only forgotten: a copy of the cookie is worth nothing after a logout.
+            await pending.TrySpendAsync(http);
+            await PendingLogin.ClearAsync(http);
+            idToken ??= pending.First.IdPorten?.IdToken;
+        }
+
+        var refused = await RefusedUpstreamLogin.TakeAsync(http);
+        return idToken ?? refused;
+    }
+
     private async Task<string?> EndCurrentAsync(HttpContext http, bool readUpstreamIdToken)
     {
         string? idToken = null;
         var result = await http.AuthenticateAsync(SessionDefaults.Scheme);
-        if (result.Principal is { } principal && SessionFacts.From(principal) is { } facts)
+        // A session that timed out (its cookie's ticket expired, or its row's absolute end passed)
+        // is still ended here, and its ID-porten login with it (verification test 8).
+        if ((result.Principal is { } principal ? SessionFacts.From(principal) : TimedOutSession.Facts(http)) is { } facts)
         {
             if (readUpstreamIdToken)
             {
-                var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId)
+                var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId && s.EndedAt == null)
                     .Select(s => s.UpstreamIdTokenProtected).SingleOrDefaultAsync(http.RequestAborted);
                 idToken = stored is null ? null : UnprotectOrNull(UpstreamIdTokenProtector(http, facts.UserId), stored);
             }
@@ -111,20 +134,25 @@ public sealed partial class SessionService(
         var facts = context.Principal is null ? null : SessionFacts.From(context.Principal);
         var services = context.HttpContext.RequestServices;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var valid = false;
-        if (facts is not null)
+        var row = facts is null
+            ? null
+            : await services.GetRequiredService<IdpDbContext>().Sessions.AsNoTracking()
+                .Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId)
+                .Select(s => new { s.EndedAt, s.ExpiresAt })
+                .SingleOrDefaultAsync(context.HttpContext.RequestAborted);
+        if (row is { EndedAt: null } && row.ExpiresAt > now)
         {
-            var db = services.GetRequiredService<IdpDbContext>();
-            valid = await db.Sessions.AsNoTracking().AnyAsync(
-                s => s.Id == facts.SessionId && s.UserId == facts.UserId && s.EndedAt == null && s.ExpiresAt > now,
-                context.HttpContext.RequestAborted);
+            return;
         }
 
-        if (!valid)
+        context.RejectPrincipal();
+        if (row is not { EndedAt: null })
         {
-            context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(SessionDefaults.Scheme);
         }
+
+        // Past its absolute end but never ended: the cookie stays, as an idle-expired one does, until
+        // the next page ends the session at ID-porten too (TimedOutSession, Digdir's test 8).
     }
 
     private static string Base64Url(byte[] bytes) => Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(bytes);

@@ -42,6 +42,13 @@ public sealed class IdPortenOptions
     public string FrontChannelLogoutPath { get; set; } = "/federation/idporten/frontchannel-logout";
 
     /// <summary>
+    /// Path of our back-channel logout endpoint (OpenID Connect Back-Channel Logout 1.0; registered
+    /// at Digdir as backchannel_logout_uri, on the domain of a redirect URI: docs.digdir.no,
+    /// oidc_func_backchannel_logout).
+    /// </summary>
+    public string BackChannelLogoutPath { get; set; } = "/federation/idporten/backchannel-logout";
+
+    /// <summary>
     /// Origins allowed to frame the front-channel logout endpoint (CSP frame-ancestors): ID-porten's
     /// login pages. Empty: https://login.idporten.no or https://login.test.idporten.no from the
     /// issuer, or the issuer's own origin for any other issuer (the simulator).

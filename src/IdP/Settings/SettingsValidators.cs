@@ -89,6 +89,11 @@ internal sealed class IdPortenOptionsValidator(IHostEnvironment environment) : I
             errors.Add("IdPorten:FrontChannelLogoutPath must start with '/' and differ from RedirectPath.");
         }
 
+        if (!options.BackChannelLogoutPath.StartsWith('/') || options.BackChannelLogoutPath == options.RedirectPath || options.BackChannelLogoutPath == options.FrontChannelLogoutPath)
+        {
+            errors.Add("IdPorten:BackChannelLogoutPath must start with '/' and differ from RedirectPath and FrontChannelLogoutPath.");
+        }
+
         if (options.BackchannelTimeout < TimeSpan.FromSeconds(1) || options.BackchannelTimeout > TimeSpan.FromSeconds(60))
         {
             errors.Add("IdPorten:BackchannelTimeout must be between 00:00:01 and 00:01:00.");

@@ -25,7 +25,7 @@ public sealed class SessionTimeoutTests : IDisposable
 
         time.Advance(TimeSpan.FromMinutes(61));
 
-        (await browser.GetAsync(Flows.AuthorizeUrl())).Address.AbsolutePath.Should().Be("/account/login");
+        (await ThroughIdPortensLogoutAsync(browser, await browser.GetAsync(Flows.AuthorizeUrl()))).Address.AbsolutePath.Should().Be("/account/login");
     }
 
     [Fact]
@@ -40,7 +40,17 @@ public sealed class SessionTimeoutTests : IDisposable
 
         time.Advance(TimeSpan.FromMinutes(30));
 
-        (await browser.GetAsync(Flows.AuthorizeUrl())).Address.AbsolutePath.Should().Be("/account/login", "3 h after login the session ends whatever happens");
+        (await ThroughIdPortensLogoutAsync(browser, await browser.GetAsync(Flows.AuthorizeUrl()))).Address.AbsolutePath.Should().Be("/account/login", "3 h after login the session ends whatever happens");
+    }
+
+    /// <summary>
+    /// A timed-out session sends the person through ID-porten's logout first (Digdir's test 8,
+    /// <see cref="TimeoutLogoutTests"/>), then on to the page they asked for.
+    /// </summary>
+    private static async Task<BrowserPage> ThroughIdPortensLogoutAsync(TestBrowser browser, BrowserPage page)
+    {
+        page.Address.AbsolutePath.Should().StartWith("/idporten-sim/", "a timed-out session is ended at ID-porten too");
+        return await browser.GetAsync(page.Document.QuerySelector("a[href]")!.GetAttribute("href")!);
     }
 
     private async Task<TestBrowser> LoggedInAsync()

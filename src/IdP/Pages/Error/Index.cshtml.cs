@@ -25,6 +25,9 @@ public sealed class ErrorModel : PageModel
 
     public string? Description { get; private set; }
 
+    /// <summary>A failed login, which may have passed ID-porten: the page offers "Log out" there too (Digdir's test 6).</summary>
+    public bool AfterIdPorten { get; private set; }
+
     public void OnGet(int? status, string? reason) => Describe(status, reason);
 
     public void OnPost(int? status, string? reason) => Describe(status, reason);
@@ -55,6 +58,7 @@ public sealed class ErrorModel : PageModel
         {
             Heading = "Login failed";
             Message = "We could not log you in. Please try again.";
+            AfterIdPorten = true;
         }
         else if (status == StatusCodes.Status503ServiceUnavailable)
         {

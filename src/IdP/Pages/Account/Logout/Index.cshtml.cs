@@ -15,8 +15,9 @@ public sealed class LogoutModel(SessionService sessions) : PageModel
 
     public async Task<IActionResult> OnPostAsync()
     {
-        // A session from ID-porten ends at ID-porten too, then the person is back on the start page.
-        var upstreamIdToken = await sessions.EndCurrentReturningUpstreamIdTokenAsync(HttpContext);
+        // A session, or a login not finished, from ID-porten ends at ID-porten too, then the person
+        // is back on the start page.
+        var upstreamIdToken = await sessions.EndEverythingReturningUpstreamIdTokenAsync(HttpContext);
         return upstreamIdToken is null ? Redirect(AccountPaths.Start) : UpstreamLogout.ThenReturnTo(upstreamIdToken, AccountPaths.Start);
     }
 }

@@ -45,7 +45,7 @@ public sealed class EndSessionModel(SessionService sessions) : PageModel
 
     private async Task<IActionResult> LogOutAsync()
     {
-        var upstreamIdToken = await sessions.EndCurrentReturningUpstreamIdTokenAsync(HttpContext);
+        var upstreamIdToken = await sessions.EndEverythingReturningUpstreamIdTokenAsync(HttpContext);
         if (upstreamIdToken is not null && HttpContext.GetOpenIddictServerRequest() is { } request)
         {
             // A session from ID-porten ends at ID-porten too. Back from there, this same end session
