@@ -133,6 +133,8 @@ public static class FederationExtensions
                     ClientId = idporten.ClientId,
                     ClientSecret = idporten.ClientSecret,
                     PublicKeyPem = registration.SigningCredentials.FirstOrDefault()?.Key is AsymmetricSecurityKey key ? PublicPem(key) : null,
+                    // The kid our client assertions carry: the simulator, like ID-porten, matches it to the registered key.
+                    KeyId = idporten.PrivateKeyId,
                 };
                 client.RedirectUris.Add(OnOurOrigin(idporten.RedirectPath));
                 client.FrontChannelLogoutUri = OnOurOrigin(idporten.FrontChannelLogoutPath);
