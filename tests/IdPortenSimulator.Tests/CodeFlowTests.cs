@@ -97,7 +97,7 @@ public sealed class CodeFlowTests : SimulatorTestBase
     }
 
     [Fact]
-    public async Task CodeFlow_WithPrivateKeyJwtEc_IssuesTokens()
+    public async Task CodeFlow_WithPrivateKeyJwtRsa_IssuesTokens()
     {
         var verifier = SimulatorHost.NewVerifier();
         var code = await Host.GetCodeAsync(SimulatorHost.AuthorizeParameters(verifier, SimulatorHost.JwtClientId));
