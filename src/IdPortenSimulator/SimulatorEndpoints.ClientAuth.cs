@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -42,6 +44,8 @@ internal sealed partial class SimulatorEndpoints
         var http = sim.Http;
         IResult Unauthorized(string description)
         {
+            // The reason in the log too: a relying party under test often shows only "rejected".
+            LogClientRefused(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<SimulatorEndpoints>(), http.Request.Path, description);
             http.Response.Headers.WWWAuthenticate = "Basic realm=\"idporten-sim\"";
             return JsonError(http, 401, "invalid_client", description);
         }
@@ -159,6 +163,9 @@ internal sealed partial class SimulatorEndpoints
 
         return (client, null);
     }
+
+    [LoggerMessage(EventId = 9504, Level = LogLevel.Warning, Message = "Client authentication at {Path} refused: {Reason}")]
+    private static partial void LogClientRefused(ILogger logger, string path, string reason);
 
     private static string[] AcceptedAudiences(string issuer)
     {

@@ -64,12 +64,20 @@ public sealed class IdPortenUnreachableTests : IDisposable
         registration.ConfigurationManager!.RequestRefresh();
         await idp.OutageHit.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
+        // Issue 11: a login now starts with a call to ID-porten itself (PAR, which the simulator
+        // advertises as ID-porten does), so ID-porten must answer again for it; the failed metadata
+        // refresh must not have cost us the metadata, and none is fetched anew to start the login.
+        var metadataFetches = idp.UpstreamRequests.Count(IsMetadataFetch);
+        idp.Outage = null;
         var second = idp.NewBrowser();
         var page = await second.SubmitAsync(await second.GetAsync(IdpHost.Origin + "/account/login"));
 
         page.Address.AbsolutePath.Should().Be("/idporten-sim/authorize", "the last good metadata is used: " + page.Body);
-        idp.UpstreamRequests.Should().Contain(request => request.EndsWith("/.well-known/openid-configuration", StringComparison.Ordinal));
+        idp.UpstreamRequests.Count(IsMetadataFetch).Should().Be(metadataFetches, "the last good metadata is used, not fetched again");
+        idp.UpstreamRequests.Should().Contain(request => request.EndsWith("/idporten-sim/par", StringComparison.Ordinal));
     }
+
+    private static bool IsMetadataFetch(string request) => request.EndsWith("/.well-known/openid-configuration", StringComparison.Ordinal);
 
     [Fact]
     public async Task IdPortenMetadataMissingAtLogout_OurLogoutStillCompletes()
