@@ -17,16 +17,7 @@ public sealed class ClientAuthenticationTests : SimulatorTestBase
     {
         var verifier = SimulatorHost.NewVerifier();
         var code = await Host.GetCodeAsync(SimulatorHost.AuthorizeParameters(verifier, SimulatorHost.JwtClientId));
-        return await Host.PostFormAsync("/idporten-sim/token", new()
-        {
-            ["grant_type"] = "authorization_code",
-            ["code"] = code,
-            ["redirect_uri"] = SimulatorHost.RedirectUri,
-            ["code_verifier"] = verifier,
-            ["client_id"] = SimulatorHost.JwtClientId,
-            ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ["client_assertion"] = assertion,
-        });
+        return await RedeemWithAssertionAsync(code, verifier, assertion);
     }
 
     private static async Task AssertInvalidClientAsync(HttpResponseMessage response, string because)

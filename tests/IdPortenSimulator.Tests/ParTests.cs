@@ -147,16 +147,7 @@ public sealed class ParTests : SimulatorTestBase
         var requestUri = (await SimulatorHost.JsonAsync(pushed)).GetProperty("request_uri").GetString()!;
 
         var code = await Host.GetCodeAsync(new() { ["client_id"] = SimulatorHost.JwtClientId, ["request_uri"] = requestUri });
-        using var response = await Host.PostFormAsync("/idporten-sim/token", new()
-        {
-            ["grant_type"] = "authorization_code",
-            ["code"] = code,
-            ["redirect_uri"] = SimulatorHost.RedirectUri,
-            ["code_verifier"] = verifier,
-            ["client_id"] = SimulatorHost.JwtClientId,
-            ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ["client_assertion"] = ClientAssertion(Host.Time.GetUtcNow()),
-        });
+        using var response = await RedeemWithAssertionAsync(code, verifier, ClientAssertion(Host.Time.GetUtcNow()));
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         var token = await ValidateIdTokenAsync((await SimulatorHost.JsonAsync(response)).GetProperty("id_token").GetString()!, SimulatorHost.JwtClientId);

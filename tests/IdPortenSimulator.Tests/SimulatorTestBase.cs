@@ -77,6 +77,19 @@ public abstract class SimulatorTestBase : IAsyncLifetime
             SigningCredentials = new SigningCredentials(new RsaSecurityKey(key ?? Host.ClientKey) { KeyId = kid }, SecurityAlgorithms.RsaSha256),
         });
 
+    /// <summary>Redeems a code of the private_key_jwt client with <paramref name="assertion"/>.</summary>
+    protected Task<HttpResponseMessage> RedeemWithAssertionAsync(string code, string verifier, string assertion) =>
+        Host.PostFormAsync("/idporten-sim/token", new()
+        {
+            ["grant_type"] = "authorization_code",
+            ["code"] = code,
+            ["redirect_uri"] = SimulatorHost.RedirectUri,
+            ["code_verifier"] = verifier,
+            ["client_id"] = SimulatorHost.JwtClientId,
+            ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ["client_assertion"] = assertion,
+        });
+
     /// <summary>Restarts the host with changed options (the base class starts one with the defaults).</summary>
     protected async Task RestartAsync(Action<IdPortenSimulatorOptions> configure)
     {
