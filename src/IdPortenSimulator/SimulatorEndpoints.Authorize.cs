@@ -349,6 +349,23 @@ internal sealed partial class SimulatorEndpoints
         return Results.Redirect(QueryHelpers.AddQueryString(redirectUri, parameters.Where(p => p.Value is not null)));
     }
 
+    private static string AskedFor(AuthorizeRequest request)
+    {
+        var asked = new List<string> { "acr_values=" + Levels.Acr(request.MinimumLevel, eidas: false) };
+        if (request.PromptLogin)
+        {
+            asked.Add("prompt=login");
+        }
+
+        if (request.MaxAge is { } maxAge)
+        {
+            asked.Add("max_age=" + maxAge.ToString(CultureInfo.InvariantCulture));
+        }
+
+        asked.Add("ui_locales=" + request.PageLanguage);
+        return string.Join(' ', asked);
+    }
+
     private static IResult LoginPage(Sim sim, AuthorizeRequest request, string transaction, int statusCode, string? error, string? chosenPid, string? typedPid, int level)
     {
         var t = PageTexts.For(request.PageLanguage);
@@ -357,6 +374,9 @@ internal sealed partial class SimulatorEndpoints
             .Append("<h1>").Append(HtmlPage.E(t.Title)).Append("</h1>\n")
             .Append("<p>").Append(HtmlPage.E(t.IntroBefore)).Append(" <strong>").Append(HtmlPage.E(request.Client.ClientId)).Append("</strong>. ")
             .Append(HtmlPage.E(t.IntroAfter)).Append("</p>\n");
+        // With PAR the request is not in the URL any more: what the service asked for is shown here
+        // (for testers, and for tests of the service that check it asked for a fresh login).
+        body.Append("<p class=\"note\" id=\"sim-request\">").Append(HtmlPage.E(AskedFor(request))).Append("</p>\n");
         if (error is not null)
         {
             body.Append("<p class=\"error\" role=\"alert\" id=\"form-error\">").Append(HtmlPage.E(error)).Append("</p>\n");
