@@ -94,6 +94,20 @@ public sealed class LevelAndLanguageTests : SimulatorTestBase
         token.GetClaim("locale").Value.Should().Be("nb");
     }
 
+    /// <summary>With PAR the request is not in the URL: the page shows what the service asked for.</summary>
+    [Fact]
+    public async Task Page_ShowsWhatTheServiceAskedFor()
+    {
+        using var page = await Host.GetAuthorizeAsync(SimulatorHost.AuthorizeParameters(SimulatorHost.NewVerifier(), changes: new()
+        {
+            ["prompt"] = "login",
+            ["max_age"] = "0",
+            ["acr_values"] = "idporten-loa-high",
+        }));
+
+        (await page.Content.ReadAsStringAsync()).Should().Contain("id=\"sim-request\">acr_values=idporten-loa-high prompt=login max_age=0 ui_locales=en</p>");
+    }
+
     [Fact]
     public async Task LocaleClaim_FollowsUiLocales()
     {
