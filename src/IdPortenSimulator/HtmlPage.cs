@@ -15,7 +15,7 @@ internal static class HtmlPage
         "label{display:inline-block;padding:.25rem 0}input[type=text]{display:block;font-size:1rem;padding:.4rem;width:12rem}" +
         "button{font-size:1rem;padding:.5rem 1.5rem;background:#0062ba;color:#fff;border:0;border-radius:.25rem}" +
         ".error{color:#a00000;font-weight:bold}.note{font-size:.9rem;color:#444}iframe{display:none}" +
-        "a{color:#0062ba}";
+        "a{color:#0062ba}button.secondary{background:#fff;color:#0062ba;border:1px solid #0062ba;margin-left:1rem}";
 
     // Non-ASCII letters (æøå in names) stay readable; markup characters are still encoded.
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
@@ -32,7 +32,8 @@ internal static class HtmlPage
         string title,
         string body,
         IEnumerable<string>? formTargets = null,
-        IEnumerable<string>? frameSources = null)
+        IEnumerable<string>? frameSources = null,
+        string language = "en")
     {
         // Browsers check form-action against every redirect that follows a form post, and the
         // relying party redirects on (to the research app that started it all), so this test tool
@@ -49,7 +50,7 @@ internal static class HtmlPage
         headers["Referrer-Policy"] = "no-referrer";
 
         var html = new StringBuilder()
-            .Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<!DOCTYPE html>\n<html lang=\"").Append(E(language)).Append("\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
             .Append("<title>").Append(E(title)).Append("</title>\n<style>").Append(Style).Append("</style>\n</head>\n<body>\n<main>\n")
             .Append(body)

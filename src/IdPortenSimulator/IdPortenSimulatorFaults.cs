@@ -30,8 +30,15 @@ public sealed class IdPortenSimulatorFaults
     /// <summary>The id_token carries an azp naming another client.</summary>
     public bool ForeignAzpInIdToken { get; set; }
 
+    /// <summary>
+    /// The login page grants the level the tester chose even below the minimum acr_values asked
+    /// for (ID-porten never does), so that a relying party's own check of acr can be shown to work.
+    /// </summary>
+    public bool GrantLevelBelowRequested { get; set; }
+
     public void Reset()
     {
+        GrantLevelBelowRequested = false;
         WrongIssuerInAuthorizationResponse = false;
         WrongIssuerInIdToken = false;
         OmitIssInAuthorizationResponse = false;

@@ -2,7 +2,10 @@ using Microsoft.Extensions.Options;
 
 namespace Educloud.IdPortenSimulator;
 
-/// <summary>Fails start-up on a bad client registration, rather than a confusing error mid-login.</summary>
+/// <summary>
+/// Fails start-up on a bad setting or client registration, rather than a confusing error
+/// mid-login. Messages name the setting as the Host's configuration spells it (section IdPortenSimulator).
+/// </summary>
 internal sealed class OptionsValidator : IValidateOptions<IdPortenSimulatorOptions>
 {
     public ValidateOptionsResult Validate(string? name, IdPortenSimulatorOptions options)
@@ -10,26 +13,48 @@ internal sealed class OptionsValidator : IValidateOptions<IdPortenSimulatorOptio
         var failures = new List<string>();
         if (options.IdTokenLifetime <= TimeSpan.Zero || options.CodeLifetime <= TimeSpan.Zero)
         {
-            failures.Add("IdTokenLifetime and CodeLifetime must be positive.");
+            failures.Add("IdPortenSimulator:IdTokenLifetime and IdPortenSimulator:CodeLifetime must be positive.");
+        }
+
+        if (options.PushedRequestLifetime <= TimeSpan.Zero || options.PushedRequestLifetime > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("IdPortenSimulator:PushedRequestLifetime must be positive and at most 10 minutes (RFC 9126 2.2: short-lived).");
+        }
+
+        if (options.SessionIdleTimeout <= TimeSpan.Zero || options.SessionLifetime < options.SessionIdleTimeout)
+        {
+            failures.Add("IdPortenSimulator:SessionIdleTimeout must be positive and no longer than IdPortenSimulator:SessionLifetime.");
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var client in options.Clients)
+        for (var i = 0; i < options.Clients.Count; i++)
         {
+            var client = options.Clients[i];
+            var key = $"IdPortenSimulator:Clients:{i}";
             if (string.IsNullOrWhiteSpace(client.ClientId) || !seen.Add(client.ClientId))
             {
-                failures.Add($"Client id '{client.ClientId}' is empty or used twice.");
+                failures.Add($"{key}:ClientId '{client.ClientId}' is empty or used twice.");
                 continue;
             }
 
             if (string.IsNullOrEmpty(client.ClientSecret) && string.IsNullOrEmpty(client.PublicKeyPem))
             {
-                failures.Add($"Client '{client.ClientId}' needs a ClientSecret or a PublicKeyPem.");
+                failures.Add($"{key} ('{client.ClientId}') needs a ClientSecret or a PublicKeyPem.");
             }
 
-            if (!string.IsNullOrEmpty(client.PublicKeyPem) && ClientKeys.Parse(client.PublicKeyPem) is null)
+            if (!string.IsNullOrEmpty(client.PublicKeyPem))
             {
-                failures.Add($"Client '{client.ClientId}': PublicKeyPem is not an RSA or EC public key.");
+                if (ClientKeys.Parse(client.PublicKeyPem, out var problem) is null)
+                {
+                    failures.Add($"{key}:PublicKeyPem ('{client.ClientId}') {problem}");
+                }
+
+                // Digdir's self-service gives every registered key a kid, and ID-porten picks the key
+                // to verify an assertion with by it.
+                if (string.IsNullOrWhiteSpace(client.KeyId))
+                {
+                    failures.Add($"{key}:KeyId ('{client.ClientId}') is required with a PublicKeyPem: client assertions must name their key (kid).");
+                }
             }
 
             var uris = client.RedirectUris.Concat(client.PostLogoutRedirectUris);
@@ -38,7 +63,12 @@ internal sealed class OptionsValidator : IValidateOptions<IdPortenSimulatorOptio
                 uris = uris.Append(client.FrontChannelLogoutUri);
             }
 
-            failures.AddRange(uris.Where(u => !IsHttpUri(u)).Select(u => $"Client '{client.ClientId}': '{u}' is not an absolute http(s) URI without a fragment."));
+            if (client.BackChannelLogoutUri is not null)
+            {
+                uris = uris.Append(client.BackChannelLogoutUri);
+            }
+
+            failures.AddRange(uris.Where(u => !IsHttpUri(u)).Select(u => $"{key} ('{client.ClientId}'): '{u}' is not an absolute http(s) URI without a fragment."));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

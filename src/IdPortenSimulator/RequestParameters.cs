@@ -50,6 +50,9 @@ internal sealed partial class RequestParameters
         }
     }
 
+    /// <summary>The names of every parameter sent.</summary>
+    public IEnumerable<string> Names => values.Keys;
+
     /// <summary>The value, or null when absent or empty (RFC 6749 3.1: an empty parameter counts as omitted).</summary>
     public string? this[string name] =>
         values.TryGetValue(name, out var v) && v.Count == 1 && !string.IsNullOrEmpty(v[0]) ? v[0] : null;

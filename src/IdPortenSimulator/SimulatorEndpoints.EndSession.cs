@@ -6,8 +6,19 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Educloud.IdPortenSimulator;
 
+/// <summary>
+/// Logout as ID-porten does it (docs.digdir.no/docs/idporten/oidc/oidc_protocol_logout): the
+/// session (named by the id_token_hint's sid, else the browser's cookie) ends; every client in it
+/// is told, by front-channel logout (an iframe each, with iss and sid) and by back-channel logout
+/// when registered for it (<see cref="BackChannelLogout"/>); the page then offers the way back to
+/// the registered post_logout_redirect_uri. With no session to end, ID-porten shows an error page,
+/// not a redirect, and so does the simulator (400). Errors are pages of our own, never redirects:
+/// a redirect target is trusted only once the client is known and the URI is registered for it.
+/// </summary>
 internal sealed partial class SimulatorEndpoints
 {
+    private const string LoggedOutTitle = "You are logged out of ID-porten (simulator)";
+
     public Task<IResult> EndSessionGet(HttpContext http) =>
         EndSession(Begin(http), RequestParameters.FromQuery(http.Request));
 
@@ -17,9 +28,18 @@ internal sealed partial class SimulatorEndpoints
             : HtmlPage.Error(http, "The logout form could not be read.");
 
     /// <summary>
-    /// RP-initiated logout. Errors are pages of our own, never redirects: a redirect target is
-    /// trusted only once the client is known and the URI is registered for it.
+    /// Test only: the browser's session ends as if the person had logged out at another service
+    /// (Digdir's verification test 7): the same logged-out page, frames and back-channel calls.
     /// </summary>
+    public async Task<IResult> LogoutElsewhere(HttpContext http)
+    {
+        var sim = Begin(http);
+        var session = EndBrowserSession(sim);
+        return session is null
+            ? NoSessionPage(sim, continueTo: null)
+            : await LoggedOutPage(sim, session, continueTo: null);
+    }
+
     private static async Task<IResult> EndSession(Sim sim, RequestParameters p)
     {
         var http = sim.Http;
@@ -70,18 +90,51 @@ internal sealed partial class SimulatorEndpoints
             return HtmlPage.Error(http, "The post_logout_redirect_uri is not registered for this client (send id_token_hint or client_id).");
         }
 
-        var session = sid is null ? null : sim.Store.EndSession(sid);
-        var frames = session is null
-            ? []
-            : sim.Options.Clients
-                .Where(c => c.ClientId == session.ClientId && c.FrontChannelLogoutUri is not null)
-                .Select(c => (c.ClientId, Uri: QueryHelpers.AddQueryString(c.FrontChannelLogoutUri!, new Dictionary<string, string?> { ["iss"] = sim.Issuer, ["sid"] = session.Sid })))
-                .ToList();
+        var continueTo = postLogoutRedirectUri is null ? null
+            : p["state"] is { } state ? QueryHelpers.AddQueryString(postLogoutRedirectUri, "state", state)
+            : postLogoutRedirectUri;
+        var session = sid is not null ? sim.Store.EndSession(sid, sim.Options.SessionIdleTimeout) : null;
+        if (session is not null)
+        {
+            ForgetBrowser(sim);
+        }
+        else
+        {
+            session = EndBrowserSession(sim);
+        }
 
-        const string title = "You are logged out of ID-porten (simulator)";
-        var body = new StringBuilder().Append("<h1>").Append(HtmlPage.E(title)).Append("</h1>\n");
-        body.Append(session is null ? "<p>There was no login session to end.</p>\n"
-            : frames.Count > 0 ? "<p>Your login session has ended, and the services you used it for have been told.</p>\n"
+        return session is null ? NoSessionPage(sim, continueTo) : await LoggedOutPage(sim, session, continueTo);
+    }
+
+    private static SimulatorSession? EndBrowserSession(Sim sim)
+    {
+        var browser = sim.Store.FindBrowserSession(sim.Http.Request.Cookies[SessionCookie], sim.Options.SessionIdleTimeout);
+        ForgetBrowser(sim);
+        return browser is null ? null : sim.Store.EndSession(browser.Sid, sim.Options.SessionIdleTimeout);
+    }
+
+    private static void ForgetBrowser(Sim sim) =>
+        sim.Http.Response.Cookies.Delete(SessionCookie, new CookieOptions { Path = sim.BasePath, HttpOnly = true, Secure = sim.Http.Request.IsHttps, SameSite = SameSiteMode.Lax });
+
+    /// <summary>ID-porten's answer to a logout without a session: an error page (it may still lead back to the service).</summary>
+    private static IResult NoSessionPage(Sim sim, string? continueTo)
+    {
+        var body = new StringBuilder()
+            .Append("<h1>No login session to end</h1>\n")
+            .Append("<p class=\"error\" role=\"alert\">You have no login session at ID-porten (simulator): it has already ended, timed out, or never began.</p>\n");
+        AppendContinue(body, continueTo);
+        return HtmlPage.Render(sim.Http, StatusCodes.Status400BadRequest, "Error — ID-porten simulator", body.ToString());
+    }
+
+    private static async Task<IResult> LoggedOutPage(Sim sim, SimulatorSession session, string? continueTo)
+    {
+        await sim.BackChannel.SendAsync(sim.Issuer, session, sim.Options, sim.Http.RequestAborted);
+        var frames = session.Clients.OrderBy(c => c.Value).Select(c => sim.Options.FindClient(c.Key))
+            .Where(c => c?.FrontChannelLogoutUri is not null)
+            .Select(c => (c!.ClientId, Uri: QueryHelpers.AddQueryString(c.FrontChannelLogoutUri!, new Dictionary<string, string?> { ["iss"] = sim.Issuer, ["sid"] = session.Sid })))
+            .ToList();
+        var body = new StringBuilder().Append("<h1>").Append(HtmlPage.E(LoggedOutTitle)).Append("</h1>\n");
+        body.Append(frames.Count > 0 ? "<p>Your login session has ended, and the services you used it for have been told.</p>\n"
             : "<p>Your login session has ended.</p>\n");
         foreach (var (frameClientId, uri) in frames)
         {
@@ -90,15 +143,16 @@ internal sealed partial class SimulatorEndpoints
                 .Append(HtmlPage.E(frameClientId)).Append("\" width=\"0\" height=\"0\"></iframe>\n");
         }
 
-        if (postLogoutRedirectUri is not null)
-        {
-            var target = p["state"] is { } state
-                ? QueryHelpers.AddQueryString(postLogoutRedirectUri, "state", state)
-                : postLogoutRedirectUri;
-            body.Append("<p><a href=\"").Append(HtmlPage.E(target)).Append("\">Continue</a></p>\n");
-        }
-
-        return HtmlPage.Render(http, StatusCodes.Status200OK, title, body.ToString(),
+        AppendContinue(body, continueTo);
+        return HtmlPage.Render(sim.Http, StatusCodes.Status200OK, LoggedOutTitle, body.ToString(),
             frameSources: HtmlPage.Origins(frames.Select(f => f.Uri)));
+    }
+
+    private static void AppendContinue(StringBuilder body, string? continueTo)
+    {
+        if (continueTo is not null)
+        {
+            body.Append("<p><a href=\"").Append(HtmlPage.E(continueTo)).Append("\">Continue</a></p>\n");
+        }
     }
 }

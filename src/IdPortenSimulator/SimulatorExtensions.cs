@@ -25,6 +25,14 @@ public static class SimulatorExtensions
         services.TryAddSingleton(_ => SimulatorSigningKey.Shared);
         services.TryAddSingleton<SimulatorStore>();
         services.TryAddSingleton<ClientKeys>();
+        services.TryAddSingleton<BackChannelLogout>();
+        services.TryAddSingleton(provider => new IdPortenSimulatorSessions(
+            provider.GetRequiredService<SimulatorStore>(),
+            provider.GetRequiredService<IOptionsMonitor<IdPortenSimulatorOptions>>(),
+            provider.GetRequiredService<BackChannelLogout>()));
+
+        // One attempt, no retries, as ID-porten (see BackChannelLogout); a test host may replace the handler.
+        services.AddHttpClient(BackChannelLogout.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
         return services;
     }
 
@@ -44,10 +52,12 @@ public static class SimulatorExtensions
         group.MapGet("/jwks", Run(simulator.Jwks));
         group.MapGet("/authorize", Run(simulator.AuthorizeGet));
         group.MapPost("/authorize", Run(simulator.AuthorizePost));
+        group.MapPost("/par", Run(simulator.PushedAuthorizationRequest));
         group.MapPost("/token", Run(simulator.Token));
         group.MapMethods("/userinfo", [HttpMethods.Get, HttpMethods.Post], Run(simulator.Userinfo));
         group.MapGet("/endsession", Run(simulator.EndSessionGet));
         group.MapPost("/endsession", Run(simulator.EndSessionPost));
+        group.MapGet("/logout-elsewhere", Run(simulator.LogoutElsewhere));
 
         // Anonymous: it is the upstream login itself, whatever fallback policy the host has.
         // No anti-forgery: a forged POST /authorize can only create a code for parameters that

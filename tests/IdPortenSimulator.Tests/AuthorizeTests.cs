@@ -50,8 +50,9 @@ public sealed class AuthorizeTests : SimulatorTestBase
             html.Should().Contain(person.Pid);
         }
 
-        SimulatorHost.HiddenFields(html).Keys.Should().BeEquivalentTo(
-            "client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "acr_values", "ui_locales");
+        // The request stays on the server: the form carries only the login transaction's id.
+        SimulatorHost.HiddenFields(html).Keys.Should().BeEquivalentTo("sim_tx");
+        html.Should().Contain("name=\"sim_cancel\"");
         var csp = response.Headers.GetValues("Content-Security-Policy").Single();
         csp.Should().Contain("default-src 'none'").And.Contain("frame-ancestors 'none'").And.Contain("form-action 'self' https://rp.example");
         response.Headers.CacheControl!.NoStore.Should().BeTrue();
@@ -66,7 +67,8 @@ public sealed class AuthorizeTests : SimulatorTestBase
 
         var html = await response.Content.ReadAsStringAsync();
         html.Should().NotContain("<script>");
-        SimulatorHost.HiddenFields(html)["state"].Should().Be("\"><script>alert(1)</script>");
+        var back = SimulatorHost.RedirectParameters(await Host.LoginAsync(Parameters(new() { ["state"] = "\"><script>alert(1)</script>" })));
+        back["state"].Should().Be("\"><script>alert(1)</script>");
     }
 
     [Fact]
@@ -165,10 +167,11 @@ public sealed class AuthorizeTests : SimulatorTestBase
     [InlineData("response_type", "token", "unsupported_response_type")]
     [InlineData("response_type", null, "invalid_request")]
     [InlineData("scope", "profile", "invalid_scope")]
-    [InlineData("acr_values", "idporten-loa-low", "invalid_request")]
+    [InlineData("acr_values", "Level3", "invalid_request")]
+    [InlineData("prompt", "none login", "invalid_request")]
+    [InlineData("max_age", "-1", "invalid_request")]
     [InlineData("response_mode", "form_post", "invalid_request")]
     [InlineData("prompt", "none", "login_required")]
-    [InlineData("request_uri", "urn:par:1", "request_uri_not_supported")]
     public async Task Authorize_InvalidParameter_RedirectsBackWithError(string name, string? value, string error)
     {
         using var response = await Host.GetAuthorizeAsync(Parameters(new() { [name] = value }));
@@ -192,32 +195,53 @@ public sealed class AuthorizeTests : SimulatorTestBase
         html.Should().Contain("role=\"alert\"").And.Contain("11 digits").And.Contain("aria-invalid=\"true\"").And.Contain("value=\"1234567890\"");
     }
 
+    /// <summary>
+    /// The form once carried the whole request in hidden fields, each checked again on POST; now it
+    /// carries only the transaction, so a redirect_uri or code_challenge_method added by the browser is ignored.
+    /// </summary>
     [Fact]
-    public async Task AuthorizePost_WithTamperedRedirectUri_Returns400PageAndNoRedirect()
+    public async Task AuthorizePost_WithAddedRedirectUriAndPkceMethod_UsesTheOnesFromTheRequest()
     {
         using var page = await Host.GetAuthorizeAsync(Parameters());
         var form = SimulatorHost.HiddenFields(await page.Content.ReadAsStringAsync());
         form["redirect_uri"] = "https://attacker.example/callback";
-        form["sim_pid"] = SyntheticPersons.All[0].Pid;
-        form["sim_acr"] = "idporten-loa-substantial";
-
-        using var response = await Host.PostFormAsync("/idporten-sim/authorize", form);
-
-        await AssertErrorPageAsync(response);
-    }
-
-    [Fact]
-    public async Task AuthorizePost_WithTamperedCodeChallengeMethod_IsRefused()
-    {
-        using var page = await Host.GetAuthorizeAsync(Parameters());
-        var form = SimulatorHost.HiddenFields(await page.Content.ReadAsStringAsync());
         form["code_challenge_method"] = "plain";
         form["sim_pid"] = SyntheticPersons.All[0].Pid;
         form["sim_acr"] = "idporten-loa-substantial";
 
         using var response = await Host.PostFormAsync("/idporten-sim/authorize", form);
 
-        AssertErrorRedirect(response, "invalid_request");
+        response.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        response.Headers.Location!.GetLeftPart(UriPartial.Path).Should().Be(SimulatorHost.RedirectUri);
+        SimulatorHost.RedirectParameters(response).Should().ContainKey("code");
+    }
+
+    [Fact]
+    public async Task AuthorizePost_WithUnknownTransaction_Returns400PageAndNoRedirect()
+    {
+        using var response = await Host.PostFormAsync("/idporten-sim/authorize", new()
+        {
+            ["sim_tx"] = "forged",
+            ["sim_pid"] = SyntheticPersons.All[0].Pid,
+            ["sim_acr"] = "idporten-loa-substantial",
+        });
+
+        await AssertErrorPageAsync(response);
+    }
+
+    [Fact]
+    public async Task AuthorizePost_Twice_LogsInOnce()
+    {
+        using var page = await Host.GetAuthorizeAsync(Parameters());
+        var form = SimulatorHost.HiddenFields(await page.Content.ReadAsStringAsync());
+        form["sim_pid"] = SyntheticPersons.All[0].Pid;
+        form["sim_acr"] = "idporten-loa-substantial";
+        using var first = await Host.PostFormAsync("/idporten-sim/authorize", form);
+        first.StatusCode.Should().Be(HttpStatusCode.Redirect);
+
+        using var second = await Host.PostFormAsync("/idporten-sim/authorize", form);
+
+        await AssertErrorPageAsync(second);
     }
 
     [Fact]

@@ -97,21 +97,12 @@ public sealed class CodeFlowTests : SimulatorTestBase
     }
 
     [Fact]
-    public async Task CodeFlow_WithPrivateKeyJwtEc_IssuesTokens()
+    public async Task CodeFlow_WithPrivateKeyJwtRsa_IssuesTokens()
     {
         var verifier = SimulatorHost.NewVerifier();
         var code = await Host.GetCodeAsync(SimulatorHost.AuthorizeParameters(verifier, SimulatorHost.JwtClientId));
 
-        using var response = await Host.PostFormAsync("/idporten-sim/token", new()
-        {
-            ["grant_type"] = "authorization_code",
-            ["code"] = code,
-            ["redirect_uri"] = SimulatorHost.RedirectUri,
-            ["code_verifier"] = verifier,
-            ["client_id"] = SimulatorHost.JwtClientId,
-            ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ["client_assertion"] = ClientAssertion(Host.Time.GetUtcNow()),
-        });
+        using var response = await RedeemWithAssertionAsync(code, verifier, ClientAssertion(Host.Time.GetUtcNow()));
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         var token = await ValidateIdTokenAsync((await SimulatorHost.JsonAsync(response)).GetProperty("id_token").GetString()!, SimulatorHost.JwtClientId);

@@ -23,9 +23,15 @@ public sealed class DiscoveryTests : SimulatorTestBase
         Strings("id_token_signing_alg_values_supported").Should().Equal("RS256");
         Strings("code_challenge_methods_supported").Should().Equal("S256");
         Strings("token_endpoint_auth_methods_supported").Should().BeEquivalentTo("client_secret_basic", "client_secret_post", "private_key_jwt");
-        Strings("token_endpoint_auth_signing_alg_values_supported").Should().BeEquivalentTo("RS256", "ES256");
+        // Issue 11: RSA only, as Digdir registers keys (ES256 was listed before).
+        Strings("token_endpoint_auth_signing_alg_values_supported").Should().Equal("RS256");
+        json.GetProperty("pushed_authorization_request_endpoint").GetString().Should().Be(SimulatorHost.Issuer + "/par");
+        json.GetProperty("require_pushed_authorization_requests").GetBoolean().Should().BeFalse();
+        json.GetProperty("backchannel_logout_supported").GetBoolean().Should().BeTrue();
+        json.GetProperty("backchannel_logout_session_supported").GetBoolean().Should().BeTrue();
         Strings("scopes_supported").Should().BeEquivalentTo("openid", "profile");
-        Strings("acr_values_supported").Should().BeEquivalentTo("idporten-loa-substantial", "idporten-loa-high");
+        Strings("acr_values_supported").Should().BeEquivalentTo(
+            "idporten-loa-low", "idporten-loa-substantial", "idporten-loa-high", "eidas-loa-low", "eidas-loa-substantial", "eidas-loa-high");
         Strings("ui_locales_supported").Should().BeEquivalentTo("nb", "nn", "en", "se");
         Strings("claims_supported").Should().Contain(["pid", "acr", "amr", "sid", "locale"]);
         json.GetProperty("authorization_response_iss_parameter_supported").GetBoolean().Should().BeTrue();

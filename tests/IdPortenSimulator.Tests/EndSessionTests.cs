@@ -69,17 +69,26 @@ public sealed partial class EndSessionTests : SimulatorTestBase
         response.Headers.GetValues("Content-Security-Policy").Single().Should().Contain("frame-src https://rp.example").And.Contain("frame-ancestors 'none'");
     }
 
+    /// <summary>Issue 11: the second logout finds no session, and ID-porten then shows an error page (once a 200 "logged out" page).</summary>
     [Fact]
-    public async Task EndSession_Twice_EndsTheSessionOnlyOnce()
+    public async Task EndSession_Twice_SecondShowsTheNoSessionErrorPage()
     {
         var idToken = await LoginAndGetIdTokenAsync();
         using var first = await Client.GetAsync(QueryHelpers.AddQueryString("/idporten-sim/endsession", "id_token_hint", idToken));
         (await first.Content.ReadAsStringAsync()).Should().Contain("<iframe");
 
-        using var second = await Client.GetAsync(QueryHelpers.AddQueryString("/idporten-sim/endsession", "id_token_hint", idToken));
+        using var second = await Client.GetAsync(QueryHelpers.AddQueryString("/idporten-sim/endsession", new Dictionary<string, string?>
+        {
+            ["id_token_hint"] = idToken,
+            ["post_logout_redirect_uri"] = SimulatorHost.PostLogoutRedirectUri,
+        }));
 
-        second.StatusCode.Should().Be(HttpStatusCode.OK);
-        (await second.Content.ReadAsStringAsync()).Should().NotContain("<iframe");
+        second.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        second.Headers.Location.Should().BeNull();
+        var html = await second.Content.ReadAsStringAsync();
+        html.Should().Contain("No login session to end").And.NotContain("<iframe");
+        // Not a redirect, but the person may still go back to the service.
+        ContinueHref().IsMatch(html).Should().BeTrue();
     }
 
     [GeneratedRegex("<iframe src=\"([^\"]+)\"")]

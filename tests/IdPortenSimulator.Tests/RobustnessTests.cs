@@ -27,6 +27,10 @@ public sealed class RobustnessTests : SimulatorTestBase
     [InlineData("POST", "/idporten-sim/endsession", "id_token_hint=%FF&id_token_hint=x", null)]
     [InlineData("GET", "/idporten-sim/userinfo", null, "Bearer")]
     [InlineData("GET", "/idporten-sim/token", null, null)]
+    [InlineData("POST", "/idporten-sim/par", "%%%&&==", null)]
+    [InlineData("POST", "/idporten-sim/par", "client_id=test-client&response_type=code", null)]
+    [InlineData("GET", "/idporten-sim/authorize?client_id=test-client&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Anope", null, null)]
+    [InlineData("GET", "/idporten-sim/authorize?client_id=test-client&request_uri=a&request_uri=b", null, null)]
     public async Task MalformedRequest_GetsA4xxWithoutDetails(string method, string path, string? form, string? authorization)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
@@ -47,13 +51,16 @@ public sealed class RobustnessTests : SimulatorTestBase
         (await response.Content.ReadAsStringAsync()).Should().NotContain("Exception").And.NotContain("   at ");
     }
 
+    /// <summary>Issue 11: no session to end is ID-porten's error page (once a 200 "logged out" page).</summary>
     [Fact]
-    public async Task EndSession_WithoutAnything_RendersTheLoggedOutPage()
+    public async Task EndSession_WithoutAnything_RendersTheNoSessionErrorPage()
     {
         using var response = await Client.GetAsync("/idporten-sim/endsession");
 
-        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.BadRequest);
+        response.Headers.Location.Should().BeNull();
         response.Content.Headers.ContentType.Should().BeEquivalentTo(MediaTypeHeaderValue.Parse("text/html; charset=utf-8"));
+        (await response.Content.ReadAsStringAsync()).Should().Contain("No login session to end");
     }
 
     [Fact]

@@ -15,7 +15,10 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Educloud.IdPortenSimulator.Tests;
 
-/// <summary>A TestServer host with the simulator mapped, one secret client and one private_key_jwt client.</summary>
+/// <summary>
+/// A TestServer host with the simulator mapped, one secret client and one private_key_jwt client
+/// (RSA, registered under <see cref="JwtKeyId"/>); back-channel logout POSTs are captured in <see cref="BackChannel"/>.
+/// </summary>
 public sealed partial class SimulatorHost : IAsyncDisposable
 {
     public const string Issuer = "https://localhost/idporten-sim";
@@ -27,14 +30,17 @@ public sealed partial class SimulatorHost : IAsyncDisposable
     public const string RedirectUri = "https://rp.example/callback";
     public const string PostLogoutRedirectUri = "https://rp.example/logged-out";
     public const string FrontChannelLogoutUri = "https://rp.example/frontchannel-logout";
+    public const string BackChannelLogoutUri = "https://rp.example/backchannel-logout";
+    public const string JwtKeyId = "jwt-client-key-1";
 
     private readonly WebApplication app;
 
-    private SimulatorHost(WebApplication app, ECDsa clientKey, FakeTimeProvider time)
+    private SimulatorHost(WebApplication app, RSA clientKey, FakeTimeProvider time, CapturingHandler backChannel)
     {
         this.app = app;
         ClientKey = clientKey;
         Time = time;
+        BackChannel = backChannel;
         Client = app.GetTestClient();
         Client.BaseAddress = new Uri("https://localhost/");
     }
@@ -43,13 +49,22 @@ public sealed partial class SimulatorHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public ECDsa ClientKey { get; }
+    public RSA ClientKey { get; }
+
+    public CapturingHandler BackChannel { get; }
 
     public IdPortenSimulatorFaults Faults => app.Services.GetRequiredService<IdPortenSimulatorFaults>();
 
-    public static async Task<SimulatorHost> StartAsync()
+    public IdPortenSimulatorSessions Sessions => app.Services.GetRequiredService<IdPortenSimulatorSessions>();
+
+    // Made once and never disposed: RSA key generation is slow, and Microsoft.IdentityModel caches
+    // signature providers by key thumbprint across hosts, so a disposed copy would be met again.
+    private static readonly Lazy<RSA> SharedClientKey = new(() => RSA.Create(2048));
+
+    public static async Task<SimulatorHost> StartAsync(Action<IdPortenSimulatorOptions>? configure = null)
     {
-        var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var clientKey = SharedClientKey.Value;
+        var backChannel = new CapturingHandler();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero));
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
@@ -57,25 +72,41 @@ public sealed partial class SimulatorHost : IAsyncDisposable
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddIdPortenSimulator(options =>
         {
-            var client = new SimulatedClient { ClientId = ClientId, ClientSecret = ClientSecret, FrontChannelLogoutUri = FrontChannelLogoutUri };
+            var client = new SimulatedClient { ClientId = ClientId, ClientSecret = ClientSecret, FrontChannelLogoutUri = FrontChannelLogoutUri, BackChannelLogoutUri = BackChannelLogoutUri };
             client.RedirectUris.Add(RedirectUri);
             client.PostLogoutRedirectUris.Add(PostLogoutRedirectUri);
             options.Clients.Add(client);
-            var jwtClient = new SimulatedClient { ClientId = JwtClientId, PublicKeyPem = clientKey.ExportSubjectPublicKeyInfoPem() };
+            var jwtClient = new SimulatedClient { ClientId = JwtClientId, PublicKeyPem = clientKey.ExportSubjectPublicKeyInfoPem(), KeyId = JwtKeyId };
             jwtClient.RedirectUris.Add(RedirectUri);
             options.Clients.Add(jwtClient);
+            configure?.Invoke(options);
         });
+        builder.Services.AddHttpClient("Educloud.IdPortenSimulator.BackChannelLogout").ConfigurePrimaryHttpMessageHandler(() => backChannel);
         var app = builder.Build();
         app.MapIdPortenSimulator();
         await app.StartAsync();
-        return new SimulatorHost(app, clientKey, time);
+        return new SimulatorHost(app, clientKey, time, backChannel);
     }
 
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         await app.DisposeAsync();
-        ClientKey.Dispose();
+    }
+
+    /// <summary>Answers 200 to every request and keeps the form bodies it got (the back-channel logout POSTs).</summary>
+    public sealed class CapturingHandler : HttpMessageHandler
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(Uri Uri, Dictionary<string, string> Form)> Requests { get; } = new();
+
+        public HttpStatusCode Status { get; set; } = HttpStatusCode.OK;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
+            Requests.Enqueue((request.RequestUri!, QueryHelpers.ParseQuery(body).ToDictionary(p => p.Key, p => p.Value.ToString())));
+            return new HttpResponseMessage(Status);
+        }
     }
 
     public static string NewVerifier() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(48));
@@ -113,19 +144,36 @@ public sealed partial class SimulatorHost : IAsyncDisposable
         return parameters;
     }
 
-    public Task<HttpResponseMessage> GetAuthorizeAsync(Dictionary<string, string> parameters) =>
-        Client.GetAsync(QueryHelpers.AddQueryString("/idporten-sim/authorize", parameters!));
+    public Task<HttpResponseMessage> GetAuthorizeAsync(Dictionary<string, string> parameters, string? cookie = null) =>
+        GetAsync(QueryHelpers.AddQueryString("/idporten-sim/authorize", parameters!), cookie);
+
+    /// <summary>A GET as a browser holding <paramref name="cookie"/> (the simulator's session cookie, "name=value") would send it.</summary>
+    public async Task<HttpResponseMessage> GetAsync(string path, string? cookie)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
+        return await Client.SendAsync(request);
+    }
+
+    /// <summary>The simulator's session cookie ("name=value") that a response set, if any.</summary>
+    public static string? SessionCookie(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var values)
+            ? values.Select(v => v.Split(';')[0]).FirstOrDefault(v => v.StartsWith("idporten-sim-session=", StringComparison.Ordinal) && v.Length > "idporten-sim-session=".Length)
+            : null;
 
     /// <summary>GET /authorize, then submits the page's form as a browser would; returns the POST's response.</summary>
-    public async Task<HttpResponseMessage> LoginAsync(Dictionary<string, string> parameters, string? pid = null, string acr = "idporten-loa-substantial")
+    public async Task<HttpResponseMessage> LoginAsync(Dictionary<string, string> parameters, string? pid = null, string acr = "idporten-loa-substantial", string? cookie = null)
     {
-        using var page = await GetAuthorizeAsync(parameters);
+        using var page = await GetAuthorizeAsync(parameters, cookie);
         page.StatusCode.Should().Be(HttpStatusCode.OK);
         var form = HiddenFields(await page.Content.ReadAsStringAsync());
         form["sim_pid"] = pid ?? SyntheticPersons.All[0].Pid;
         form["sim_acr"] = acr;
-        using var content = new FormUrlEncodedContent(form);
-        return await Client.PostAsync("/idporten-sim/authorize", content);
+        return await PostFormAsync("/idporten-sim/authorize", form, cookie);
     }
 
     /// <summary>Logs in and returns the code from the redirect back.</summary>
@@ -159,10 +207,15 @@ public sealed partial class SimulatorHost : IAsyncDisposable
         return await Client.SendAsync(request);
     }
 
-    public async Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> form)
+    public async Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> form, string? cookie = null)
     {
-        using var content = new FormUrlEncodedContent(form);
-        return await Client.PostAsync(path, content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
+        return await Client.SendAsync(request);
     }
 
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>

@@ -51,18 +51,53 @@ public abstract class SimulatorTestBase : IAsyncLifetime
         return (await SimulatorHost.JsonAsync(response)).GetProperty("id_token").GetString()!;
     }
 
-    protected string ClientAssertion(DateTimeOffset now, string? audience = null, string? jti = null, ECDsa? key = null) =>
+    /// <summary>
+    /// A client assertion as a Digdir-registered client makes it: RS256 with the registered kid,
+    /// iss = sub = client_id, aud = the issuer, 60 s of life. Each argument changes one thing.
+    /// </summary>
+    protected string ClientAssertion(
+        DateTimeOffset now,
+        string? audience = null,
+        string? jti = null,
+        RSA? key = null,
+        string? kid = SimulatorHost.JwtKeyId,
+        TimeSpan? lifetime = null,
+        bool withIssuedAt = true) =>
         new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = SimulatorHost.JwtClientId,
             Audience = audience ?? SimulatorHost.Issuer,
-            IssuedAt = now.UtcDateTime,
-            Expires = now.AddSeconds(60).UtcDateTime,
+            IssuedAt = withIssuedAt ? now.UtcDateTime : null,
+            Expires = (now + (lifetime ?? TimeSpan.FromSeconds(60))).UtcDateTime,
             Claims = new Dictionary<string, object>
             {
                 ["sub"] = SimulatorHost.JwtClientId,
                 ["jti"] = jti ?? Guid.NewGuid().ToString(),
             },
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key ?? Host.ClientKey), SecurityAlgorithms.EcdsaSha256),
+            SigningCredentials = new SigningCredentials(new RsaSecurityKey(key ?? Host.ClientKey) { KeyId = kid }, SecurityAlgorithms.RsaSha256),
         });
+
+    /// <summary>Redeems a code of the private_key_jwt client with <paramref name="assertion"/>.</summary>
+    protected Task<HttpResponseMessage> RedeemWithAssertionAsync(string code, string verifier, string assertion) =>
+        Host.PostFormAsync("/idporten-sim/token", new()
+        {
+            ["grant_type"] = "authorization_code",
+            ["code"] = code,
+            ["redirect_uri"] = SimulatorHost.RedirectUri,
+            ["code_verifier"] = verifier,
+            ["client_id"] = SimulatorHost.JwtClientId,
+            ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ["client_assertion"] = assertion,
+        });
+
+    /// <summary>Restarts the host with changed options (the base class starts one with the defaults).</summary>
+    protected async Task RestartAsync(Action<IdPortenSimulatorOptions> configure)
+    {
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+        }
+
+        host = await SimulatorHost.StartAsync(configure);
+    }
 }

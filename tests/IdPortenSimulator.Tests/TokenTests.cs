@@ -157,15 +157,16 @@ public sealed class TokenTests : SimulatorTestBase
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request");
     }
 
+    /// <summary>Issue 11: aud is ID-porten's issuer, as Digdir asks; the token endpoint's URL (once accepted) is not.</summary>
     [Fact]
-    public async Task PrivateKeyJwt_WithTokenEndpointAudience_IsAccepted()
+    public async Task PrivateKeyJwt_WithTokenEndpointAudience_IsInvalidClient()
     {
         var (code, verifier) = await CodeAsync(SimulatorHost.JwtClientId);
         var assertion = ClientAssertion(Host.Time.GetUtcNow(), audience: SimulatorHost.Issuer + "/token");
 
         using var response = await Host.PostFormAsync("/idporten-sim/token", JwtRedeemForm(code, verifier, assertion));
 
-        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        await AssertErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
     }
 
     [Fact]
@@ -186,7 +187,7 @@ public sealed class TokenTests : SimulatorTestBase
     public async Task PrivateKeyJwt_SignedWithAnotherKey_IsInvalidClient()
     {
         var (code, verifier) = await CodeAsync(SimulatorHost.JwtClientId);
-        using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var otherKey = RSA.Create(2048);
 
         using var response = await Host.PostFormAsync("/idporten-sim/token", JwtRedeemForm(code, verifier, ClientAssertion(Host.Time.GetUtcNow(), key: otherKey)));
 

@@ -67,6 +67,10 @@ public static class FederationExtensions
             options.SetPostLogoutRedirectionEndpointUris(PostLogoutPath.TrimStart('/'));
             options.AddRegistration(registration);
 
+            // ID-porten refuses client assertions that live longer than 120 s (so does the simulator);
+            // OpenIddict's default is 5 minutes. One minute is plenty for the one request each is made for.
+            options.SetClientAssertionLifetime(TimeSpan.FromMinutes(1));
+
             // Error passthrough: a refused ID-porten response (wrong or missing iss, bad state, an
             // error from ID-porten, a bad id_token) reaches CallbackAsync, which logs why and shows the
             // generic login-failed page, instead of OpenIddict writing the raw error as text/plain.
@@ -135,9 +139,12 @@ public static class FederationExtensions
                     ClientId = idporten.ClientId,
                     ClientSecret = idporten.ClientSecret,
                     PublicKeyPem = registration.SigningCredentials.FirstOrDefault()?.Key is AsymmetricSecurityKey key ? PublicPem(key) : null,
+                    // The kid our client assertions carry: the simulator, like ID-porten, matches it to the registered key.
+                    KeyId = idporten.PrivateKeyId,
                 };
                 client.RedirectUris.Add(OnOurOrigin(idporten.RedirectPath));
                 client.FrontChannelLogoutUri = OnOurOrigin(idporten.FrontChannelLogoutPath);
+                client.BackChannelLogoutUri = OnOurOrigin(idporten.BackChannelLogoutPath);
                 client.PostLogoutRedirectUris.Add(OnOurOrigin(PostLogoutPath));
                 simulator.Clients.Add(client);
             });

@@ -2,6 +2,7 @@ using Educloud.Idp.Hosting;
 using Educloud.Idp.Sessions;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
+using OpenIddict.Abstractions;
 using OpenIddict.Client;
 using OpenIddict.Client.AspNetCore;
 using static OpenIddict.Client.OpenIddictClientEvents;
@@ -79,9 +80,20 @@ public sealed partial class UpstreamStartFailure(IdpMetrics metrics, ILogger<Ups
         if (what == Login)
         {
             LogLoginNotStarted(logger, error, reason);
-            metrics.UpstreamRefused("unavailable");
-            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            http.Response.Headers.RetryAfter = "30";
+            if (error == OpenIddictConstants.Errors.InvalidRequest)
+            {
+                // Issue 11: ID-porten answered, and refused the login request as we made it (PAR,
+                // RFC 9126 2.3; e.g. a redirect URI on a host it does not know): trying again in a
+                // while would not help, so no 503 with Retry-After.
+                metrics.UpstreamRefused("request");
+                http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            }
+            else
+            {
+                metrics.UpstreamRefused("unavailable");
+                http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                http.Response.Headers.RetryAfter = "30";
+            }
         }
         else
         {

@@ -334,7 +334,7 @@ public sealed class ProtocolRefusalTests(IdpFixture fixture) : IClassFixture<Idp
         // ID-porten is asked for a new login too, or its own SSO session would answer for the person.
         var simulator = await browser.SubmitAsync(login);
         simulator.Address.AbsolutePath.Should().Be("/idporten-sim/authorize", simulator.Body);
-        QueryOf(simulator.Address.AbsoluteUri)["prompt"].Should().Be("login");
+        Flows.AskedOfIdPorten(simulator).Should().Contain("prompt=login");
         var next = await browser.SubmitAsync(simulator, values: new Dictionary<string, string>
         {
             ["sim_pid"] = pid,

@@ -52,7 +52,7 @@ public sealed class IdPortenUnreachableTests : IDisposable
     }
 
     [Fact]
-    public async Task IdPortenUnreachableAfterMetadataWasFetched_LoginsStillStart()
+    public async Task IdPortenUnreachableAfterMetadataWasFetched_LoginStillReachesItsParEndpoint()
     {
         var idp = Start(timeout: null);
         var first = idp.NewBrowser();
@@ -64,12 +64,39 @@ public sealed class IdPortenUnreachableTests : IDisposable
         registration.ConfigurationManager!.RequestRefresh();
         await idp.OutageHit.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
+        // Issue 11: a login now starts with a call to ID-porten itself (PAR, which the simulator
+        // advertises as ID-porten does), so while ID-porten is down no login can start. What the
+        // failed refresh must not cost is the metadata: the login goes as far as ID-porten's PAR
+        // endpoint, which only the last good metadata names, and ends on our own 503 page.
+        var pushesBefore = idp.UpstreamRequests.Count(IsPush);
         var second = idp.NewBrowser();
         var page = await second.SubmitAsync(await second.GetAsync(IdpHost.Origin + "/account/login"));
 
-        page.Address.AbsolutePath.Should().Be("/idporten-sim/authorize", "the last good metadata is used: " + page.Body);
-        idp.UpstreamRequests.Should().Contain(request => request.EndsWith("/.well-known/openid-configuration", StringComparison.Ordinal));
+        page.Status.Should().Be(HttpStatusCode.ServiceUnavailable, page.Body);
+        idp.UpstreamRequests.Count(IsPush).Should().BeGreaterThan(pushesBefore, "the last good metadata is used: it names the PAR endpoint");
     }
+
+    /// <summary>
+    /// Issue 11: ID-porten reachable but refusing the pushed request (here a redirect URI on a host
+    /// it does not know, as the fuzz test's Host headers make): a 400, since trying again later
+    /// would not help; once a 503 with Retry-After, which the fuzz test rightly refused.
+    /// </summary>
+    [Fact]
+    public async Task IdPortenRefusingThePushedRequest_Shows400WithoutRetryAfter()
+    {
+        var idp = Start(timeout: null);
+        var browser = idp.NewBrowser();
+        var login = await browser.GetAsync(IdpHost.Origin + "/account/login");
+        browser.Headers["Host"] = "unknown-host.example";
+
+        var page = await browser.SubmitAsync(login);
+
+        page.Status.Should().Be(HttpStatusCode.BadRequest, page.Body);
+        page.Response.Headers.RetryAfter.Should().BeNull();
+        idp.Logs.Lines.Should().Contain(line => line.Contains("[2012]", StringComparison.Ordinal));
+    }
+
+    private static bool IsPush(string request) => request == "POST /idporten-sim/par";
 
     [Fact]
     public async Task IdPortenMetadataMissingAtLogout_OurLogoutStillCompletes()

@@ -72,6 +72,8 @@ public sealed class UpstreamRefusalTests(StrictIdpFixture fixture) : IClassFixtu
     [Fact]
     public async Task UpstreamAcrLowerThanRequired_ShowsInsufficientLevel_AndNoSession()
     {
+        // The simulator, like ID-porten, never grants less than asked; this fault plays an ID-porten that did.
+        Idp.Faults.GrantLevelBelowRequested = true;
         var browser = Idp.NewBrowser();
 
         var page = await LogInAsync(browser, StrictIdpFixture.RegisteredPid, Flows.Substantial);

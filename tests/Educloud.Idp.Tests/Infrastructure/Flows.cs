@@ -18,6 +18,13 @@ public static class Flows
     public const string Substantial = "idporten-loa-substantial";
     public const string High = "idporten-loa-high";
 
+    /// <summary>
+    /// What the IdP asked of ID-porten, as the simulator's page shows it ("prompt=login max_age=0 ..."):
+    /// with PAR the request is no longer in the page's URL.
+    /// </summary>
+    public static string AskedOfIdPorten(BrowserPage simulator) =>
+        simulator.Document.QuerySelector("#sim-request")?.TextContent ?? throw new InvalidOperationException($"Not the simulator's login page: {simulator.Address}");
+
     /// <summary>From a page that sent the browser to the IdP's login page: log in through the simulator.</summary>
     public static async Task<BrowserPage> LogInAtIdPortenAsync(TestBrowser browser, BrowserPage loginPage, string pid = Pid, string acr = Substantial)
     {

@@ -242,6 +242,11 @@ public sealed class IdpHost : WebApplicationFactory<Program>
             {
                 options.HttpMessageHandlerBuilderActions.Add(builder => builder.AdditionalHandlers.Add(new ForwardingHandler(server, sent, host)));
             }
+            else if (name == "Educloud.IdPortenSimulator.BackChannelLogout")
+            {
+                // The in-process simulator's logout tokens to the IdP's back-channel URI (not ID-porten's traffic).
+                options.HttpMessageHandlerBuilderActions.Add(builder => builder.PrimaryHandler = server());
+            }
         }
     }
 

@@ -151,7 +151,7 @@ public sealed class TotpLoginTests(IdpFixture fixture) : IClassFixture<IdpFixtur
         var login = await browser.GetAsync(Flows.AuthorizeUrl(extra: new Dictionary<string, string?> { ["prompt"] = "login" }));
         login.Address.AbsolutePath.Should().Be("/account/login");
         var simulator = await browser.SubmitAsync(login);
-        simulator.Address.Query.Should().Contain("prompt=login", "ID-porten must not reuse its own session either");
+        Flows.AskedOfIdPorten(simulator).Should().Contain("prompt=login", "ID-porten must not reuse its own session either");
         var code = await browser.SubmitAsync(simulator, values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Flows.Substantial });
         code.Address.AbsolutePath.Should().Be("/account/code");
         await Flows.AnswerSecondFactorAsync(browser, code, pid);
@@ -188,7 +188,7 @@ public sealed class TotpLoginTests(IdpFixture fixture) : IClassFixture<IdpFixtur
     {
         var page = await browser.GetAsync(IdpHost.Origin + "/account/new-code");
         var simulator = await browser.SubmitAsync(page, "form[method=post]");
-        simulator.Address.Query.Should().Contain("prompt=login");
+        Flows.AskedOfIdPorten(simulator).Should().Contain("prompt=login");
         return await browser.SubmitAsync(simulator, values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Flows.Substantial });
     }
 }

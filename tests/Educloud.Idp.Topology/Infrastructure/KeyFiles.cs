@@ -29,7 +29,8 @@ public sealed class KeyFiles
             Write(folder, name, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         }
 
-        // RSA: Digdir (and the IdP, IdPortenClientKey) accept no EC key for private_key_jwt.
+        // RSA, as Digdir registers private_key_jwt keys (and the simulator, like ID-porten, refuses EC);
+        // PKCS#8, as `openssl genpkey -algorithm RSA` writes it.
         using var client = RSA.Create(2048);
         Write(folder, "idporten-client.pem", client.ExportPkcs8PrivateKeyPem());
         return new KeyFiles(folder, client.ExportSubjectPublicKeyInfoPem());

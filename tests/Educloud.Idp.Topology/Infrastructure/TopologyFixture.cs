@@ -155,6 +155,8 @@ public sealed class TopologyFixture : IAsyncLifetime
             {
                 ["IdPortenSimulator__Clients__0__ClientId"] = IdPortenClientId,
                 ["IdPortenSimulator__Clients__0__PublicKeyPem"] = keys.IdPortenClientPublicKeyPem,
+                // The kid the replicas' client assertions carry (IdPorten__PrivateKeyId in replica.env).
+                ["IdPortenSimulator__Clients__0__KeyId"] = "educloud-idp-topology",
                 ["IdPortenSimulator__Clients__0__RedirectUris__0"] = OnIdp("/federation/idporten/callback"),
                 ["IdPortenSimulator__Clients__0__PostLogoutRedirectUris__0"] = OnIdp("/federation/idporten/logged-out"),
                 ["IdPortenSimulator__Clients__0__FrontChannelLogoutUri"] = OnIdp("/federation/idporten/frontchannel-logout"),
