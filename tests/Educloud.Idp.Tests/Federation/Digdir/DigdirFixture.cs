@@ -5,15 +5,17 @@ using Educloud.Idp.Tests.Infrastructure;
 using Educloud.IdPortenSimulator;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Educloud.Idp.Tests.Federation.Digdir;
 
 /// <summary>
-/// The IdP registered at ID-porten as it is registered at Digdir, against the simulator:
-/// private_key_jwt with an RSA key and its kid (made for the run, never a file in the repository)
-/// and no client secret; and another service of ID-porten (<see cref="OtherService"/>), the
-/// counterpart of Digdir's test service in the verification tests.
+/// The IdP registered at ID-porten as it is registered at Digdir, against the simulator set up
+/// as strict as ID-porten can be: PAR required (every authorization request pushed first, RFC
+/// 9126), private_key_jwt with an RSA key and its kid (made for the run, never a file in the
+/// repository) and no client secret; and another service of ID-porten (<see cref="OtherService"/>),
+/// the counterpart of Digdir's test service in the verification tests.
 /// </summary>
 public class DigdirFixture : IAsyncLifetime
 {
@@ -26,11 +28,17 @@ public class DigdirFixture : IAsyncLifetime
     private readonly string keyDirectory;
 
     public DigdirFixture()
-        : this(null)
+        : this(time: null, backChannelLogout: true)
     {
     }
 
-    protected DigdirFixture(TimeProvider? time)
+    /// <param name="time">A FakeTimeProvider for the IdP and the simulator (test 8).</param>
+    /// <param name="backChannelLogout">
+    /// The IdP registered at ID-porten for back-channel logout too, as docs/idporten.md says
+    /// (the in-process simulator's logout tokens reach this host: IdpHost); without it, ID-porten
+    /// reaches the IdP only through the front-channel frames of its logout page.
+    /// </param>
+    protected DigdirFixture(TimeProvider? time, bool backChannelLogout)
     {
         keyDirectory = Directory.CreateTempSubdirectory("educloud-digdir-").FullName;
         var keyPath = Path.Combine(keyDirectory, "idporten-client-key.pem");
@@ -47,12 +55,15 @@ public class DigdirFixture : IAsyncLifetime
             ["IdPorten:PrivateKeyId"] = KeyId,
         }, time)
         {
-            TestServices = services => services.Configure<IdPortenSimulatorOptions>(simulator => simulator.Clients.Add(OtherService.Registration())),
+            TestServices = services => ConfigureSimulator(services, backChannelLogout),
         };
         Service = new OtherService(Idp);
     }
 
     public IdpHost Idp { get; }
+
+    /// <summary>The clock of the IdP and the simulator, when a test moves it.</summary>
+    public FakeTimeProvider? Clock => Idp.Clock as FakeTimeProvider;
 
     /// <summary>Another service of ID-porten, in the same browser as ours.</summary>
     public OtherService Service { get; }
@@ -68,6 +79,21 @@ public class DigdirFixture : IAsyncLifetime
         Idp.Dispose();
         Directory.Delete(keyDirectory, recursive: true);
         return Task.CompletedTask;
+    }
+
+    private static void ConfigureSimulator(IServiceCollection services, bool backChannelLogout)
+    {
+        services.Configure<IdPortenSimulatorOptions>(simulator =>
+        {
+            simulator.RequirePushedAuthorizationRequests = true;
+            simulator.Clients.Add(OtherService.Registration());
+        });
+        if (!backChannelLogout)
+        {
+            // After the IdP's own registration (FederationExtensions), which has the URI.
+            services.PostConfigure<IdPortenSimulatorOptions>(simulator =>
+                simulator.Clients.Single(c => c.ClientId != OtherService.ClientId).BackChannelLogoutUri = null);
+        }
     }
 
     /// <summary>
@@ -130,6 +156,15 @@ public class DigdirFixture : IAsyncLifetime
         return ours.Count;
     }
 
+    /// <summary>
+    /// Every call of the IdP to ID-porten went as Digdir's strictest registration wants: the
+    /// authorization request pushed (PAR), the code redeemed with the client assertion.
+    /// </summary>
+    public void UpstreamCallsShouldHaveUsedPar()
+    {
+        Idp.UpstreamRequests.Should().Contain("POST /idporten-sim/par").And.Contain("POST /idporten-sim/token");
+    }
+
     /// <summary>Whether the IdP session of this browser is over: a research app's next authorization meets the login page.</summary>
     public static async Task<bool> IsLoggedOutOfOurServiceAsync(TestBrowser browser) =>
         (await browser.GetAsync(Flows.AuthorizeUrl())).Address.AbsolutePath == "/account/login";
@@ -142,3 +177,9 @@ public sealed record AppLogin(JsonElement Tokens, JsonWebToken IdToken)
 
     public long AuthTime => IdToken.GetPayloadValue<long>("auth_time");
 }
+
+/// <summary>The same IdP, registered at ID-porten without back-channel logout: only the front-channel frames can reach it.</summary>
+public sealed class DigdirFrontChannelOnlyFixture() : DigdirFixture(time: null, backChannelLogout: false);
+
+/// <summary>The same IdP on a FakeTimeProvider, for the timeout (test 8).</summary>
+public sealed class DigdirFakeTimeFixture() : DigdirFixture(new FakeTimeProvider(DateTimeOffset.UtcNow), backChannelLogout: true);
