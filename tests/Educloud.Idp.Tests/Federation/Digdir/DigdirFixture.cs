@@ -12,7 +12,7 @@ namespace Educloud.Idp.Tests.Federation.Digdir;
 
 /// <summary>
 /// The IdP registered at ID-porten as it is registered at Digdir, against the simulator set up
-/// as strict as ID-porten can be: PAR required (every authorization request pushed first, RFC
+/// as strictly as ID-porten can be: PAR required (every authorization request pushed first, RFC
 /// 9126), private_key_jwt with an RSA key and its kid (made for the run, never a file in the
 /// repository) and no client secret; and another service of ID-porten (<see cref="OtherService"/>),
 /// the counterpart of Digdir's test service in the verification tests.
