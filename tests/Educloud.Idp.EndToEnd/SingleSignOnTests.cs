@@ -72,7 +72,8 @@ public sealed class SingleSignOnTests(EndToEndFixture fixture, ITestOutputHelper
 
         // Logout from the first app: the IdP session ends, and ID-porten's (its logout page frames
         // our front-channel logout), then back to the first app with its state.
-        await page.GotoAsync(firstLogin.EndSessionUrl(firstTokens, first.PostLogoutRedirectUri, "logout-state"));
+        // Until the first response only: the logout page's load waits for its frames, and Expect waits for the rest.
+        await page.GotoAsync(firstLogin.EndSessionUrl(firstTokens, first.PostLogoutRedirectUri, "logout-state"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByText("Your login session has ended")).ToBeVisibleAsync();
         await Expect(page.FrameLocator("iframe").GetByText("You are logged out of Educloud.")).ToBeAttachedAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Continue" }).ClickAsync();
