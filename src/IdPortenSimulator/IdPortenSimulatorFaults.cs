@@ -36,8 +36,16 @@ public sealed class IdPortenSimulatorFaults
     /// </summary>
     public bool GrantLevelBelowRequested { get; set; }
 
+    /// <summary>
+    /// When set, the login page's Log in answers with this OAuth error (with the request's state
+    /// and iss, as ID-porten does) instead of a code, as ID-porten does when it fails after the
+    /// person got there (server_error, temporarily_unavailable, ...); Cancel gives access_denied.
+    /// </summary>
+    public string? ErrorInsteadOfLogin { get; set; }
+
     public void Reset()
     {
+        ErrorInsteadOfLogin = null;
         GrantLevelBelowRequested = false;
         WrongIssuerInAuthorizationResponse = false;
         WrongIssuerInIdToken = false;

@@ -68,10 +68,13 @@ internal sealed partial class SimulatorEndpoints
         }
 
         var request = pending.Request;
-        if (parameters["sim_cancel"] is not null)
+        (string Error, string Description)? refusal = parameters["sim_cancel"] is not null ? ("access_denied", "The user cancelled the login.")
+            : sim.Faults.ErrorInsteadOfLogin is { } error ? (error, "The simulator was told to fail this login.")
+            : null;
+        if (refusal is { } answer)
         {
             return sim.Store.EndPendingLogin(transaction)
-                ? RedirectBack(sim, request.RedirectUri, [new("error", "access_denied"), new("error_description", "The user cancelled the login."), new("state", request.State)])
+                ? RedirectBack(sim, request.RedirectUri, [new("error", answer.Error), new("error_description", answer.Description), new("state", request.State)])
                 : HtmlPage.Error(http, "This login page has expired or was already used. Start again from the service.");
         }
 

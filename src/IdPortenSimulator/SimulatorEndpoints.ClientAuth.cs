@@ -38,6 +38,28 @@ internal sealed partial class SimulatorEndpoints
     // Client clocks drift; ID-porten tolerates a little too.
     private static readonly TimeSpan AssertionClockSkew = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The form of a back-channel request (/par, /token) and the client it authenticates; on any
+    /// problem the JSON error to answer with instead (RFC 6749 5.2, RFC 9126 2.3).
+    /// </summary>
+    private async Task<(Sim Sim, RequestParameters Parameters, SimulatedClient Client, IResult? Refused)> AuthenticatedFormAsync(HttpContext http)
+    {
+        var sim = Begin(http);
+        var p = await RequestParameters.FromFormAsync(http.Request);
+        if (p is null)
+        {
+            return (sim, null!, null!, JsonError(http, 400, "invalid_request", "The body must be an application/x-www-form-urlencoded form."));
+        }
+
+        if (p.Problem is { } problem)
+        {
+            return (sim, p, null!, JsonError(http, 400, "invalid_request", problem));
+        }
+
+        var (client, authError) = await AuthenticateClient(sim, p);
+        return (sim, p, client!, authError);
+    }
+
     /// <summary>Exactly one of client_secret_basic, client_secret_post or private_key_jwt (RFC 6749 2.3).</summary>
     private static async Task<(SimulatedClient? Client, IResult? Error)> AuthenticateClient(Sim sim, RequestParameters p)
     {

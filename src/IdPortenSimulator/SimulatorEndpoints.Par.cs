@@ -15,22 +15,10 @@ internal sealed partial class SimulatorEndpoints
 {
     public async Task<IResult> PushedAuthorizationRequest(HttpContext http)
     {
-        var sim = Begin(http);
-        var p = await RequestParameters.FromFormAsync(http.Request);
-        if (p is null)
+        var (sim, p, client, refused) = await AuthenticatedFormAsync(http);
+        if (refused is not null)
         {
-            return JsonError(http, 400, "invalid_request", "The body must be an application/x-www-form-urlencoded form.");
-        }
-
-        if (p.Problem is { } problem)
-        {
-            return JsonError(http, 400, "invalid_request", problem);
-        }
-
-        var (client, authError) = await AuthenticateClient(sim, p);
-        if (authError is not null)
-        {
-            return authError;
+            return refused;
         }
 
         var (request, requestProblem) = ValidateAuthorize(sim, p, client);

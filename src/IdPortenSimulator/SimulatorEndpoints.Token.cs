@@ -14,22 +14,10 @@ internal sealed partial class SimulatorEndpoints
 
     public async Task<IResult> Token(HttpContext http)
     {
-        var sim = Begin(http);
-        var p = await RequestParameters.FromFormAsync(http.Request);
-        if (p is null)
+        var (sim, p, client, refused) = await AuthenticatedFormAsync(http);
+        if (refused is not null)
         {
-            return JsonError(http, 400, "invalid_request", "The body must be an application/x-www-form-urlencoded form.");
-        }
-
-        if (p.Problem is { } problem)
-        {
-            return JsonError(http, 400, "invalid_request", problem);
-        }
-
-        var (client, authError) = await AuthenticateClient(sim, p);
-        if (authError is not null)
-        {
-            return authError;
+            return refused;
         }
 
         var grantType = p["grant_type"];
@@ -52,7 +40,7 @@ internal sealed partial class SimulatorEndpoints
             return JsonError(http, 400, "invalid_grant", "The code is unknown, expired or already used.");
         }
 
-        if (grant.ClientId != client!.ClientId || grant.RedirectUri != redirectUri)
+        if (grant.ClientId != client.ClientId || grant.RedirectUri != redirectUri)
         {
             return JsonError(http, 400, "invalid_grant", "The code was issued to another client or redirect_uri.");
         }

@@ -99,8 +99,22 @@ public sealed class FaultTests : SimulatorTestBase
     }
 
     [Fact]
+    public async Task ErrorInsteadOfLogin_LogInAnswersThatErrorWithStateAndIss_AndNoCode()
+    {
+        Host.Faults.ErrorInsteadOfLogin = "temporarily_unavailable";
+
+        var back = await LoginRedirectAsync();
+
+        back["error"].Should().Be("temporarily_unavailable");
+        back["state"].Should().Be("state-123");
+        back["iss"].Should().Be(SimulatorHost.Issuer);
+        back.Should().NotContainKey("code");
+    }
+
+    [Fact]
     public async Task Reset_RestoresCorrectBehaviour()
     {
+        Host.Faults.ErrorInsteadOfLogin = "server_error";
         Host.Faults.WrongIssuerInAuthorizationResponse = true;
         Host.Faults.WrongIssuerInIdToken = true;
         Host.Faults.OmitIssInAuthorizationResponse = true;

@@ -9,8 +9,8 @@ namespace Educloud.Idp.Tests.Federation;
 /// A login that ends at or after ID-porten without a session goes back to the research app that
 /// asked for it as an OpenID Connect error response at its redirect URI, with its state and the
 /// IdP's iss (OIDC Core 3.1.2.6, RFC 9207); a login started on the IdP's own pages gets the page.
-/// ID-porten's error responses are made here as ID-porten sends them (error, the state it got, iss)
-/// from the simulator's page, as its cancel button does.
+/// ID-porten's error responses come from the simulator as ID-porten sends them (error, the state it
+/// got, iss): its Cancel button, or its ErrorInsteadOfLogin fault for the other errors.
 /// </summary>
 public sealed class AppErrorResponseTests : IDisposable
 {
@@ -113,19 +113,37 @@ public sealed class AppErrorResponseTests : IDisposable
         Flows.RedirectParameters(browser)["error"].Should().Be("login_required");
     }
 
-    /// <summary>From <paramref name="start"/> to ID-porten's page, then back as ID-porten answers with <paramref name="error"/>.</summary>
-    private static async Task<BrowserPage> AnswerAtIdPortenAsync(TestBrowser browser, string start, string error, bool follow = true)
+    /// <summary>
+    /// From <paramref name="start"/> to ID-porten's page, then back as ID-porten answers with
+    /// <paramref name="error"/>: access_denied is its Cancel button; other errors are made by the
+    /// simulator's fault hook (it knows the state the IdP pushed, which is no longer in the page).
+    /// </summary>
+    private async Task<BrowserPage> AnswerAtIdPortenAsync(TestBrowser browser, string start, string error, bool follow = true)
     {
         var simulator = await browser.SubmitAsync(await browser.GetAsync(start));
         simulator.Address.AbsolutePath.Should().Be("/idporten-sim/authorize", simulator.Body);
-        string Field(string name) => simulator.Document.QuerySelector($"input[name={name}]")!.GetAttribute("value")!;
-        var back = QueryHelpers.AddQueryString(Field("redirect_uri"), new Dictionary<string, string?>
+        var cancel = error == "access_denied";
+        if (!cancel)
         {
-            ["error"] = error,
-            ["error_description"] = "as ID-porten says it",
-            ["state"] = Field("state"),
-            ["iss"] = IdpHost.Origin + "/idporten-sim",
-        });
+            idp.Faults.ErrorInsteadOfLogin = error;
+        }
+
+        var fields = new Dictionary<string, string>
+        {
+            ["sim_tx"] = simulator.Document.QuerySelector("input[name=sim_tx]")!.GetAttribute("value")!,
+            ["sim_pid"] = Flows.NewPid(),
+            ["sim_acr"] = Flows.Substantial,
+        };
+        if (cancel)
+        {
+            fields["sim_cancel"] = "1";
+        }
+
+        var answer = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Post, simulator.Address) { Content = new FormUrlEncodedContent(fields) }, followRedirects: false);
+        var back = new Uri(simulator.Address, answer.Response.Headers.Location!);
+        var sent = QueryHelpers.ParseQuery(back.Query);
+        sent["error"].ToString().Should().Be(error, "ID-porten's answer");
+        sent.Should().ContainKey("state").And.ContainKey("iss");
         return await browser.SendAsync(new HttpRequestMessage(HttpMethod.Get, back), follow);
     }
 

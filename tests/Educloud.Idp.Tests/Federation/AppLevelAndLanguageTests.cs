@@ -22,7 +22,7 @@ public sealed class AppLevelAndLanguageTests(IdpFixture fixture) : IClassFixture
         var pid = Flows.NewPid();
 
         var simulator = await ToIdPortenAsync(browser, Flows.AuthorizeUrl(pkce: pkce, extra: new Dictionary<string, string?> { ["acr_values"] = Flows.High }));
-        Field(simulator, "acr_values").Should().Be(Flows.High);
+        Asked(simulator, "acr_values").Should().Be(Flows.High);
         var next = await browser.SubmitAsync(simulator, values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Flows.High });
         await Flows.AnswerSecondFactorAsync(browser, next, pid);
 
@@ -41,7 +41,16 @@ public sealed class AppLevelAndLanguageTests(IdpFixture fixture) : IClassFixture
         var url = Flows.AuthorizeUrl(extra: new Dictionary<string, string?> { ["acr_values"] = Flows.High });
 
         var simulator = await ToIdPortenAsync(browser, url);
-        await browser.SubmitAsync(simulator, values: new Dictionary<string, string> { ["sim_pid"] = Flows.NewPid(), ["sim_acr"] = Flows.Substantial });
+        // ID-porten never grants less than asked; the fault plays one that does, so the IdP's own check shows.
+        Idp.Faults.GrantLevelBelowRequested = true;
+        try
+        {
+            await browser.SubmitAsync(simulator, values: new Dictionary<string, string> { ["sim_pid"] = Flows.NewPid(), ["sim_acr"] = Flows.Substantial });
+        }
+        finally
+        {
+            Idp.Faults.GrantLevelBelowRequested = false;
+        }
 
         var response = Flows.RedirectParameters(browser);
         response["error"].Should().Be(UpstreamRefusals.UnmetAuthenticationRequirements);
@@ -61,7 +70,7 @@ public sealed class AppLevelAndLanguageTests(IdpFixture fixture) : IClassFixture
         browser.LeftTo.Should().BeNull("a session at substantial does not answer a request for high");
         page.Address.AbsolutePath.Should().Be("/account/login");
         var simulator = await browser.SubmitAsync(page);
-        Field(simulator, "acr_values").Should().Be(Flows.High);
+        Asked(simulator, "acr_values").Should().Be(Flows.High);
     }
 
     [Fact]
@@ -71,7 +80,7 @@ public sealed class AppLevelAndLanguageTests(IdpFixture fixture) : IClassFixture
 
         var simulator = await ToIdPortenAsync(browser, Flows.AuthorizeUrl(extra: new Dictionary<string, string?> { ["acr_values"] = "idporten-loa-low something-else" }));
 
-        Field(simulator, "acr_values").Should().Be(Flows.Substantial, "never lower than the IdP's IdPorten:AcrValues");
+        Asked(simulator, "acr_values").Should().Be(Flows.Substantial, "never lower than the IdP's IdPorten:AcrValues");
     }
 
     [Fact]
@@ -79,9 +88,11 @@ public sealed class AppLevelAndLanguageTests(IdpFixture fixture) : IClassFixture
     {
         var browser = Idp.NewBrowser();
 
-        var simulator = await ToIdPortenAsync(browser, Flows.AuthorizeUrl(extra: new Dictionary<string, string?> { ["ui_locales"] = "en nb" }));
+        var simulator = await ToIdPortenAsync(browser, Flows.AuthorizeUrl(extra: new Dictionary<string, string?> { ["ui_locales"] = "nn en" }));
 
-        Field(simulator, "ui_locales").Should().Be("en nb");
+        // The simulator shows the first language it supports of those asked (its own default is nb):
+        // nn, which only the app asked for.
+        Asked(simulator, "ui_locales").Should().Be("nn");
     }
 
     [Theory]
@@ -110,6 +121,7 @@ public sealed class AppLevelAndLanguageTests(IdpFixture fixture) : IClassFixture
         return simulator;
     }
 
-    private static string? Field(BrowserPage page, string name) =>
-        page.Document.QuerySelector($"input[name={name}]")?.GetAttribute("value");
+    /// <summary>One parameter of what the IdP asked of ID-porten, as the simulator's page shows it (with PAR it is not in the URL).</summary>
+    private static string? Asked(BrowserPage simulator, string name) =>
+        Flows.AskedOfIdPorten(simulator).Split(' ').Select(p => p.Split('=', 2)).FirstOrDefault(p => p[0] == name)?[1];
 }

@@ -89,7 +89,18 @@ public sealed class LogOutBeforeLoginTests(LogOutBeforeLoginTests.Hosts hosts) :
     public async Task InsufficientLevelPage_LogOut_EndsIdPortensSession()
     {
         var browser = hosts.Strict.NewBrowser();
-        var page = await ThroughIdPortenAsync(browser, Flows.NewPid(), Flows.Substantial);
+        // ID-porten never grants less than asked; the fault plays one that does, to reach the IdP's page.
+        hosts.Strict.Faults.GrantLevelBelowRequested = true;
+        BrowserPage page;
+        try
+        {
+            page = await ThroughIdPortenAsync(browser, Flows.NewPid(), Flows.Substantial);
+        }
+        finally
+        {
+            hosts.Strict.Faults.GrantLevelBelowRequested = false;
+        }
+
         page.Address.AbsolutePath.Should().Be("/account/insufficient-level", page.Body);
 
         await LogOutAtIdPortenAsync(browser, page);

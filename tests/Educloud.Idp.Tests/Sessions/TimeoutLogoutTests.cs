@@ -1,9 +1,11 @@
 using System.Net;
 using Educloud.Idp.Data;
 using Educloud.Idp.Tests.Infrastructure;
+using Educloud.IdPortenSimulator;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Educloud.Idp.Tests.Sessions;
@@ -36,6 +38,9 @@ public sealed class TimeoutLogoutTests : IDisposable
     [Fact]
     public async Task VerificationTest8_After30IdleMinutes_TheNextLoginPageLogsOutOfIdPortenFirst_ThenShowsTheLogin()
     {
+        // ID-porten's SSO session is its own (the person may have used it for other services
+        // meanwhile): here it outlives the IdP's, so the page shows that the hint's session ends.
+        idp.Services.GetRequiredService<IOptionsMonitor<IdPortenSimulatorOptions>>().CurrentValue.SessionIdleTimeout = TimeSpan.FromHours(1);
         var (browser, pid) = await LoggedInAsync();
 
         time.Advance(TimeSpan.FromMinutes(31));
