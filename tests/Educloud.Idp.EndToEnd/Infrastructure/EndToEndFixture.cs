@@ -30,6 +30,8 @@ public sealed class EndToEndFixture : IAsyncLifetime
     {
         ResearchAppPort = IdpProcess.FreeTcpPort();
         ResearchAppSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        SsoAppA = RegisteredApp.New("e2e-sso-a");
+        SsoAppB = RegisteredApp.New("e2e-sso-b");
     }
 
     public const string ResearchAppClientId = "e2e-app";
@@ -41,6 +43,12 @@ public sealed class EndToEndFixture : IAsyncLifetime
 
     public Uri ResearchAppRedirectUri => new($"http://localhost:{ResearchAppPort}/callback");
 
+    /// <summary>Two more research apps, for single sign-on between apps and logout from either (each with a post-logout redirect URI).</summary>
+    public RegisteredApp SsoAppA { get; }
+
+    /// <inheritdoc cref="SsoAppA"/>
+    public RegisteredApp SsoAppB { get; }
+
     public IdpProcess Idp => idp ?? throw new InvalidOperationException("The IdP is not running.");
 
     public async Task InitializeAsync()
@@ -49,7 +57,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
         // Clients:1 support-console): environment variables at an existing index would merge into
         // that entry (its extra scopes, admin_api included, and logout URI would stick to e2e-app).
         // The binder turns the section's children into a list in order.
-        idp = await IdpProcess.StartAsync(Host, new Dictionary<string, string>
+        var settings = new Dictionary<string, string>(SsoAppA.Settings(91).Concat(SsoAppB.Settings(92)))
         {
             ["Clients__90__ClientId"] = ResearchAppClientId,
             ["Clients__90__DisplayName"] = "E2E app",
@@ -57,7 +65,8 @@ public sealed class EndToEndFixture : IAsyncLifetime
             ["Clients__90__RedirectUris__0"] = ResearchAppRedirectUri.AbsoluteUri,
             ["Clients__90__Scopes__0"] = "openid",
             ["Clients__90__Scopes__1"] = "profile",
-        });
+        };
+        idp = await IdpProcess.StartAsync(Host, settings);
     }
 
     /// <summary>The shared browser, launched on first use so that tests without a browser do not need Chromium.</summary>

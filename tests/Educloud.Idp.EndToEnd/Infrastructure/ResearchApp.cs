@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -8,12 +9,18 @@ namespace Educloud.Idp.EndToEnd.Infrastructure;
 
 /// <summary>
 /// A stand-in research app: a real Kestrel server whose /callback receives the authorization
-/// response through the browser and echoes its query, so the test sees exactly what the app got.
+/// response through the browser, and whose /logged-out receives the return from logout (the
+/// post-logout redirect URI); both echo their query, so the test sees exactly what the app got.
 /// </summary>
 public sealed class ResearchApp : IAsyncDisposable
 {
+    public const string CallbackPath = "/callback";
+
+    public const string LoggedOutPath = "/logged-out";
+
     private readonly WebApplication app;
-    private readonly TaskCompletionSource<IQueryCollection> callback = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<IQueryCollection> callbacks = Channel.CreateUnbounded<IQueryCollection>();
+    private readonly Channel<IQueryCollection> loggedOut = Channel.CreateUnbounded<IQueryCollection>();
 
     private ResearchApp(WebApplication app) => this.app = app;
 
@@ -29,18 +36,24 @@ public sealed class ResearchApp : IAsyncDisposable
         builder.WebHost.UseKestrel(kestrel => kestrel.ListenLocalhost(port));
         var app = builder.Build();
         var research = new ResearchApp(app);
-        app.MapGet("/callback", (HttpContext http) =>
-        {
-            research.callback.TrySetResult(http.Request.Query);
-            var lines = http.Request.Query.Select(q => $"{q.Key}={q.Value}");
-            return Results.Text("The research app received:\n" + string.Join('\n', lines), "text/plain; charset=utf-8");
-        });
+        app.MapGet(CallbackPath, (HttpContext http) => Echo(http, research.callbacks, "The research app received:"));
+        app.MapGet(LoggedOutPath, (HttpContext http) => Echo(http, research.loggedOut, "The research app logged you out. It received:"));
         await app.StartAsync();
         return research;
     }
 
-    /// <summary>The query of the first request to /callback.</summary>
-    public Task<IQueryCollection> CallbackAsync(TimeSpan timeout) => callback.Task.WaitAsync(timeout);
+    /// <summary>The query of the next request to /callback not yet taken (the first, for a test that takes one).</summary>
+    public Task<IQueryCollection> CallbackAsync(TimeSpan timeout) => callbacks.Reader.ReadAsync().AsTask().WaitAsync(timeout);
+
+    /// <summary>The query of the next request to /logged-out not yet taken.</summary>
+    public Task<IQueryCollection> LoggedOutAsync(TimeSpan timeout) => loggedOut.Reader.ReadAsync().AsTask().WaitAsync(timeout);
+
+    private static IResult Echo(HttpContext http, Channel<IQueryCollection> received, string heading)
+    {
+        received.Writer.TryWrite(http.Request.Query);
+        var lines = http.Request.Query.Select(q => $"{q.Key}={q.Value}");
+        return Results.Text(heading + "\n" + string.Join('\n', lines), "text/plain; charset=utf-8");
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -121,6 +121,9 @@ public sealed class IdpHost : WebApplicationFactory<Program>
     /// <summary>Capture every category at Trace, whatever appsettings says (the leak tests).</summary>
     public bool TraceEverything { get; init; }
 
+    /// <summary>More services for this host, after its own (e.g. another client of the simulator).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     /// <summary>Every back-channel request the IdP's OpenIddict client sent to ID-porten (method and path).</summary>
     public ConcurrentQueue<string> UpstreamRequests { get; } = new();
 
@@ -181,6 +184,7 @@ public sealed class IdpHost : WebApplicationFactory<Program>
             // own named HttpClients; send those calls into the TestServer instead of the network.
             services.AddSingleton<IPostConfigureOptions<HttpClientFactoryOptions>>(
                 new RouteOpenIddictClientToTestServer(() => Server.CreateHandler(), UpstreamRequests, this));
+            TestServices?.Invoke(services);
         });
     }
 
