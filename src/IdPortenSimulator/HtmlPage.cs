@@ -12,7 +12,7 @@ internal static class HtmlPage
         "body{font-family:system-ui,sans-serif;margin:0;background:#f4f4f4;color:#1a1a1a}" +
         "main{max-width:36rem;margin:2rem auto;background:#fff;padding:1.5rem 2rem;border-radius:.5rem}" +
         "h1{font-size:1.5rem}fieldset{border:1px solid #888;margin:0 0 1rem;padding:.5rem 1rem}" +
-        "label{display:inline-block;padding:.25rem 0}input[type=text]{display:block;font-size:1rem;padding:.4rem;width:12rem}" +
+        "label{display:inline-block;padding:.25rem 0;max-width:calc(100% - 2rem);vertical-align:top}input[type=text]{display:block;font-size:1rem;padding:.4rem;width:12rem}" +
         "button{font-size:1rem;padding:.5rem 1.5rem;background:#0062ba;color:#fff;border:0;border-radius:.25rem}" +
         ".error{color:#a00000;font-weight:bold}.note{font-size:.9rem;color:#444}iframe{display:none}" +
         "a{color:#0062ba}button.secondary{background:#fff;color:#0062ba;border:1px solid #0062ba;margin-left:1rem}";
