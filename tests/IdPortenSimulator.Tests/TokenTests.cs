@@ -18,17 +18,6 @@ public sealed class TokenTests : SimulatorTestBase
         (await SimulatorHost.JsonAsync(response)).GetProperty("error").GetString().Should().Be(error);
     }
 
-    private Dictionary<string, string> JwtRedeemForm(string code, string verifier, string assertion) => new()
-    {
-        ["grant_type"] = "authorization_code",
-        ["code"] = code,
-        ["redirect_uri"] = SimulatorHost.RedirectUri,
-        ["code_verifier"] = verifier,
-        ["client_id"] = SimulatorHost.JwtClientId,
-        ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        ["client_assertion"] = assertion,
-    };
-
     [Fact]
     public async Task Token_WithWrongCodeVerifier_IsInvalidGrant()
     {
@@ -164,7 +153,7 @@ public sealed class TokenTests : SimulatorTestBase
         var (code, verifier) = await CodeAsync(SimulatorHost.JwtClientId);
         var assertion = ClientAssertion(Host.Time.GetUtcNow(), audience: SimulatorHost.Issuer + "/token");
 
-        using var response = await Host.PostFormAsync("/idporten-sim/token", JwtRedeemForm(code, verifier, assertion));
+        using var response = await RedeemWithAssertionAsync(code, verifier, assertion);
 
         await AssertErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
     }
@@ -174,11 +163,11 @@ public sealed class TokenTests : SimulatorTestBase
     {
         var assertion = ClientAssertion(Host.Time.GetUtcNow());
         var (code1, verifier1) = await CodeAsync(SimulatorHost.JwtClientId);
-        using var first = await Host.PostFormAsync("/idporten-sim/token", JwtRedeemForm(code1, verifier1, assertion));
+        using var first = await RedeemWithAssertionAsync(code1, verifier1, assertion);
         first.StatusCode.Should().Be(HttpStatusCode.OK);
         var (code2, verifier2) = await CodeAsync(SimulatorHost.JwtClientId);
 
-        using var second = await Host.PostFormAsync("/idporten-sim/token", JwtRedeemForm(code2, verifier2, assertion));
+        using var second = await RedeemWithAssertionAsync(code2, verifier2, assertion);
 
         await AssertErrorAsync(second, HttpStatusCode.Unauthorized, "invalid_client");
     }
@@ -189,7 +178,7 @@ public sealed class TokenTests : SimulatorTestBase
         var (code, verifier) = await CodeAsync(SimulatorHost.JwtClientId);
         using var otherKey = RSA.Create(2048);
 
-        using var response = await Host.PostFormAsync("/idporten-sim/token", JwtRedeemForm(code, verifier, ClientAssertion(Host.Time.GetUtcNow(), key: otherKey)));
+        using var response = await RedeemWithAssertionAsync(code, verifier, ClientAssertion(Host.Time.GetUtcNow(), key: otherKey));
 
         await AssertErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
     }
@@ -199,8 +188,7 @@ public sealed class TokenTests : SimulatorTestBase
     {
         var (code, verifier) = await CodeAsync(SimulatorHost.JwtClientId);
 
-        using var response = await Host.PostFormAsync("/idporten-sim/token",
-            JwtRedeemForm(code, verifier, ClientAssertion(Host.Time.GetUtcNow(), audience: "https://test.idporten.no")));
+        using var response = await RedeemWithAssertionAsync(code, verifier, ClientAssertion(Host.Time.GetUtcNow(), audience: "https://test.idporten.no"));
 
         await AssertErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
     }
@@ -213,7 +201,7 @@ public sealed class TokenTests : SimulatorTestBase
         var (code, verifier) = await CodeAsync(SimulatorHost.JwtClientId);
         Host.Time.Advance(TimeSpan.FromSeconds(40));
 
-        using var response = await Host.PostFormAsync("/idporten-sim/token", JwtRedeemForm(code, verifier, assertion));
+        using var response = await RedeemWithAssertionAsync(code, verifier, assertion);
 
         await AssertErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
     }
