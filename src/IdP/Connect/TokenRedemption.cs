@@ -28,8 +28,8 @@ namespace Educloud.Idp.Connect;
 /// <para>
 /// On reuse OpenIddict (ValidateTokenEntry) revokes the tokens of the authorization that exist at
 /// that moment, not the authorization. A reuse racing the winner could then run before the winner
-/// stored its new tokens, which stayed valid. So a reuse (a redeemed token presented, or a lost
-/// race) also revokes the authorization: every token of it, also one stored later, is refused
+/// stored its new tokens, which stayed valid. So a reuse (a redeemed code or refresh token
+/// presented, or a lost race) also revokes the authorization: every token of it, also one stored later, is refused
 /// from then on (ValidateAuthorizationEntry). Authorizations here are OpenIddict's ad-hoc ones,
 /// one per login and app, so this ends exactly that login's family.
 /// </para>
@@ -58,8 +58,12 @@ public static partial class TokenRedemption
     {
         public async ValueTask HandleAsync(ValidateTokenContext context)
         {
+            // Codes as well as refresh tokens: a code presented while its first redemption is still
+            // storing what it issues would otherwise leave those tokens valid (CI saw it on
+            // PostgreSQL; LoginFlowTests.CodePresentedWhileItsFirstRedemptionIsStillIssuing...).
             if (string.IsNullOrEmpty(context.TokenId) || string.IsNullOrEmpty(context.AuthorizationId)
-                || context.Principal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) != true)
+                || context.Principal is not { } principal
+                || !(principal.HasTokenType(TokenTypeIdentifiers.RefreshToken) || principal.HasTokenType(TokenTypeIdentifiers.Private.AuthorizationCode)))
             {
                 return;
             }
@@ -71,7 +75,8 @@ public static partial class TokenRedemption
             if (token is not null && await tokens.HasStatusAsync(token, Statuses.Redeemed, context.CancellationToken))
             {
                 // OpenIddict's own handler then revokes the tokens and refuses the request.
-                LogReused(context.Logger, context.Principal.GetPresenters().FirstOrDefault() ?? "?");
+                var kind = principal.HasTokenType(TokenTypeIdentifiers.Private.AuthorizationCode) ? "authorization code" : "refresh token";
+                LogReused(context.Logger, kind, principal.GetPresenters().FirstOrDefault() ?? "?");
                 await RevokeFamilyAsync(db, context.AuthorizationId, context.CancellationToken);
             }
         }
@@ -121,6 +126,6 @@ public static partial class TokenRedemption
     [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "The {TokenKind} presented by client {ClientId} was redeemed by a concurrent request; this one is refused and the login's tokens are revoked")]
     private static partial void LogLostRace(ILogger logger, string tokenKind, string clientId);
 
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "A redeemed refresh token of client {ClientId} was presented again; the login's tokens are revoked")]
-    private static partial void LogReused(ILogger logger, string clientId);
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "A redeemed {TokenKind} of client {ClientId} was presented again; the login's tokens are revoked")]
+    private static partial void LogReused(ILogger logger, string tokenKind, string clientId);
 }

@@ -1,9 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Educloud.Idp.Data;
 using Educloud.Idp.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 
 namespace Educloud.Idp.Tests.Connect;
 
@@ -146,6 +151,42 @@ public abstract class LoginFlowTests(IdpFixture fixture)
         results.Where(r => r.Status != 200).Should().OnlyContain(r => r.Status == 400 && r.Body.GetProperty("error").GetString() == "invalid_grant");
         using var client = Idp.NewBackchannel();
         (await Flows.RefreshAsync(client, winners[0].Body.GetProperty("refresh_token").GetString()!)).Status.Should().Be(400);
+    }
+
+    [Fact]
+    public async Task CodePresentedWhileItsFirstRedemptionIsStillIssuing_RevokesTheAuthorization_SoLaterTokensAreRefused()
+    {
+        var browser = await fixture.LoggedInBrowserAsync();
+        var pkce = Pkce.New();
+        await browser.GetAsync(Flows.AuthorizeUrl(pkce: pkce));
+        var code = Flows.RedirectParameters(browser)["code"];
+
+        // The moment a concurrent winner has marked the code redeemed and not yet stored the
+        // tokens it issues: revoking the tokens that exist then is not enough (it was the race
+        // CI caught on PostgreSQL), the authorization itself must end.
+        string authorizationId;
+        using (var scope = Idp.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+            var row = await db.Set<OpenIddictEntityFrameworkCoreToken>().Include(t => t.Authorization)
+                .Where(t => t.Type == OpenIddictConstants.TokenTypeIdentifiers.Private.AuthorizationCode && t.Status == OpenIddictConstants.Statuses.Valid)
+                .OrderByDescending(t => t.CreationDate).FirstAsync();
+            authorizationId = row.Authorization!.Id!;
+            await db.Set<OpenIddictEntityFrameworkCoreToken>().Where(t => t.Id == row.Id)
+                .ExecuteUpdateAsync(t => t.SetProperty(x => x.Status, OpenIddictConstants.Statuses.Redeemed));
+        }
+
+        using var backchannel = Idp.NewBackchannel();
+        var (status, body) = await Flows.RedeemCodeAsync(backchannel, code, pkce);
+
+        status.Should().Be(400, body.ToString());
+        body.GetProperty("error").GetString().Should().Be("invalid_grant");
+        using (var scope = Idp.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+            (await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().Where(a => a.Id == authorizationId).Select(a => a.Status).SingleAsync())
+                .Should().Be(OpenIddictConstants.Statuses.Revoked);
+        }
     }
 
     [Fact]
