@@ -15,7 +15,7 @@ namespace Educloud.Idp.Tests.Data;
 public abstract class StatementCountTests(StatementCountFixture fixture)
 {
     /// <summary>A refresh grant's statements.</summary>
-    public const int RefreshBound = 6;
+    public const int RefreshBound = 5;
 
     /// <summary>
     /// A whole login's statements (docs/performance.md lists them, "Session 6"). SQLite counts one
@@ -25,14 +25,14 @@ public abstract class StatementCountTests(StatementCountFixture fixture)
 
     public sealed class OnSqlite() : StatementCountTests(new StatementCountFixture(TestDatabase.Sqlite)), IDisposable
     {
-        protected override int LoginBound => 29;
+        protected override int LoginBound => 26;
 
         public void Dispose() => Fixture.Dispose();
     }
 
     public sealed class OnPostgreSql() : StatementCountTests(new StatementCountFixture(TestDatabase.PostgreSql)), IDisposable
     {
-        protected override int LoginBound => 28;
+        protected override int LoginBound => 25;
 
         public void Dispose() => Fixture.Dispose();
     }
