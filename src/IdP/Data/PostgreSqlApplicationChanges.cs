@@ -90,6 +90,11 @@ public sealed partial class PostgreSqlApplicationChanges(
             {
                 listening = false;
                 cache.Suspend();
+                // No echo can come now: whoever waits for one goes on (this replica no longer uses its cache).
+                foreach (var echo in echoes.Values)
+                {
+                    echo.TrySetResult();
+                }
             }
 
             try
