@@ -3,6 +3,8 @@ using Educloud.Idp.Hosting;
 using Educloud.Idp.Keys;
 using Educloud.Idp.Settings;
 using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -18,6 +20,9 @@ public static class OidcServerExtensions
         builder.Services.AddScoped<IdpClaims>();
         builder.Services.AddScoped<ClientRegistrar>();
         builder.Services.AddSingleton<VerifiedClientSecrets>();
+        // Apps kept across requests, emptied on every change (CachedApplications); OpenIddict's own
+        // cache lives for one request only.
+        builder.Services.AddScoped<IOpenIddictApplicationCache<OpenIddictEntityFrameworkCoreApplication>, IdpApplicationCache>();
 
         builder.Services.AddOpenIddict()
             .AddCore(options =>

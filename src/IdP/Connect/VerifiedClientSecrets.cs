@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Educloud.Idp.Data;
 using OpenIddict.Abstractions;
 using OpenIddict.Core;
 
@@ -45,16 +46,36 @@ public sealed class VerifiedClientSecrets(TimeProvider time)
         Convert.ToHexString(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(storedHash + "\n" + secret)));
 }
 
-/// <summary>OpenIddict's application manager, with verified client secrets remembered (see <see cref="VerifiedClientSecrets"/>).</summary>
+/// <summary>
+/// OpenIddict's application manager, with verified client secrets remembered (see
+/// <see cref="VerifiedClientSecrets"/>), and every replica told when an app changed (see
+/// <see cref="CachedApplications"/>): every change of an app (admin API, configured Clients) passes here.
+/// </summary>
 public sealed class IdpApplicationManager<TApplication>(
     IOpenIddictApplicationCache<TApplication> cache,
     ILogger<OpenIddictApplicationManager<TApplication>> logger,
     IOptionsMonitor<OpenIddictCoreOptions> options,
     IOpenIddictApplicationStore<TApplication> store,
-    VerifiedClientSecrets verified)
+    VerifiedClientSecrets verified,
+    IApplicationChanges changes,
+    IdpDbContext db)
     : OpenIddictApplicationManager<TApplication>(cache, logger, options, store)
     where TApplication : class
 {
+    // Every other UpdateAsync overload ends here. The notice goes after the row is saved: a
+    // replica that reads the row again after hearing it reads the new one.
+    public override async ValueTask UpdateAsync(TApplication application, CancellationToken cancellationToken = default)
+    {
+        await base.UpdateAsync(application, cancellationToken);
+        await changes.AnnounceAsync(db, cancellationToken);
+    }
+
+    public override async ValueTask DeleteAsync(TApplication application, CancellationToken cancellationToken = default)
+    {
+        await base.DeleteAsync(application, cancellationToken);
+        await changes.AnnounceAsync(db, cancellationToken);
+    }
+
     protected override async ValueTask<bool> ValidateClientSecretAsync(string secret, string comparand, CancellationToken cancellationToken = default)
     {
         if (verified.Contains(secret, comparand))

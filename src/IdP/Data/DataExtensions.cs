@@ -31,6 +31,9 @@ public static partial class DataExtensions
                     options.UseSqlite(connectionString);
                     options.AddInterceptors(pragmas);
                 });
+                // One process owns the file: an app change empties this process's app cache.
+                builder.Services.AddSingleton(new CachedApplications(active: true));
+                builder.Services.AddSingleton<IApplicationChanges, InProcessApplicationChanges>();
                 break;
             case DatabaseProvider.PostgreSql:
                 // Pooled contexts for the same reason; Npgsql pools the connections underneath.
@@ -40,6 +43,14 @@ public static partial class DataExtensions
                 var postgreSql = PostgreSqlConnectionString(database.ConnectionString);
                 builder.Services.AddDbContextPool<IdpDbContext, PostgreSqlIdpDbContext>(options =>
                     options.UseNpgsql(postgreSql, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory")));
+                // Replicas share the database: app changes travel by NOTIFY, and the app cache is
+                // used only while this replica listens (PostgreSqlApplicationChanges).
+                builder.Services.AddSingleton(new CachedApplications(active: false));
+                builder.Services.AddSingleton(services => new PostgreSqlApplicationChanges(postgreSql,
+                    services.GetRequiredService<CachedApplications>(), services.GetRequiredService<TimeProvider>(),
+                    services.GetRequiredService<ILogger<PostgreSqlApplicationChanges>>()));
+                builder.Services.AddSingleton<IApplicationChanges>(services => services.GetRequiredService<PostgreSqlApplicationChanges>());
+                builder.Services.AddHostedService(services => services.GetRequiredService<PostgreSqlApplicationChanges>());
                 break;
             default:
                 throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not known.");
