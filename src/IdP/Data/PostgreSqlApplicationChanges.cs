@@ -10,9 +10,9 @@ namespace Educloud.Idp.Data;
 /// its own and empties its <see cref="CachedApplications"/> on each notice. The cache is used only
 /// while this replica is known to be listening: it starts suspended, resumes (empty) once LISTEN
 /// succeeded and a notice of its own came back on it, and is suspended again as soon as the
-/// connection fails or a later probe notice does not come back in time (a half-open connection, or
-/// a pooler in transaction mode that does not deliver notices, hears nothing and must not be
-/// trusted). A notice sent while a replica was not listening is lost to it, which is why it starts
+/// connection fails or a later probe notice does not come back in time (a half-open connection hears
+/// nothing and must not be trusted; a pooler in transaction mode, which does not support LISTEN,
+/// is caught this way most of the time, and deploy/README.md rules it out). A notice sent while a replica was not listening is lost to it, which is why it starts
 /// empty when it listens again.
 /// </summary>
 public sealed partial class PostgreSqlApplicationChanges(
