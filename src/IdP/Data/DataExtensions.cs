@@ -47,8 +47,7 @@ public static partial class DataExtensions
                 // used only while this replica listens (PostgreSqlApplicationChanges).
                 builder.Services.AddSingleton(new CachedApplications(active: false));
                 builder.Services.AddSingleton(services => new PostgreSqlApplicationChanges(postgreSql,
-                    services.GetRequiredService<CachedApplications>(), services.GetRequiredService<TimeProvider>(),
-                    services.GetRequiredService<ILogger<PostgreSqlApplicationChanges>>()));
+                    services.GetRequiredService<CachedApplications>(), services.GetRequiredService<ILogger<PostgreSqlApplicationChanges>>()));
                 builder.Services.AddSingleton<IApplicationChanges>(services => services.GetRequiredService<PostgreSqlApplicationChanges>());
                 builder.Services.AddHostedService(services => services.GetRequiredService<PostgreSqlApplicationChanges>());
                 break;

@@ -9,27 +9,35 @@ namespace Educloud.Idp.Data;
 /// PostgreSQL: app changes are announced with NOTIFY, and every replica LISTENs on a connection of
 /// its own and empties its <see cref="CachedApplications"/> on each notice. The cache is used only
 /// while this replica is known to be listening: it starts suspended, resumes (empty) once LISTEN
-/// succeeded, and is suspended again as soon as the connection fails or stops answering its
-/// heartbeat (a half-open connection hears nothing and must not be trusted). A notice sent while a
-/// replica was not listening is lost to it, which is why it starts empty when it listens again.
+/// succeeded and a notice of its own came back on it, and is suspended again as soon as the
+/// connection fails or a later probe notice does not come back in time (a half-open connection hears
+/// nothing and must not be trusted; a pooler in transaction mode, which does not support LISTEN,
+/// is caught this way most of the time, and deploy/README.md rules it out). A notice sent while a replica was not listening is lost to it, which is why it starts
+/// empty when it listens again.
 /// </summary>
 public sealed partial class PostgreSqlApplicationChanges(
     string connectionString,
     CachedApplications cache,
-    TimeProvider time,
     ILogger<PostgreSqlApplicationChanges> logger) : BackgroundService, IApplicationChanges
 {
     internal const string Channel = "educloud_app_changes";
 
-    // Wait this long for a notice before checking that the connection still answers.
+    // Payloads of the listener's own probes: they prove delivery and change nothing.
+    private const string ProbePrefix = "probe-";
+
+    // Wait this long for a notice before probing that notices still arrive.
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(5);
 
-    // How long a check may take, and how long to wait before connecting again after a failure.
+    // How long a probe may take to come back, and how long to wait before connecting again after a failure.
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Retry = TimeSpan.FromSeconds(2);
 
     // How long the announcing request waits to hear its own notice back (see AnnounceAsync).
     private static readonly TimeSpan EchoTimeout = TimeSpan.FromSeconds(5);
+
+    // Every wait here is for the network, so on the real clock: not the IdP's TimeProvider, which
+    // decides security questions and which tests move or stop.
+    private static readonly TimeProvider Network = TimeProvider.System;
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource> echoes = new(StringComparer.Ordinal);
     private volatile bool listening;
@@ -47,7 +55,7 @@ public sealed partial class PostgreSqlApplicationChanges(
                 // PostgreSQL hands a notice to every listening connection at once, ours among them:
                 // when ours is back, the others have been sent theirs too, so the admin's answer
                 // ("disabled") does not come before the other replicas were told.
-                await echo.Task.WaitAsync(EchoTimeout, time, cancellationToken);
+                await echo.Task.WaitAsync(EchoTimeout, Network, cancellationToken);
             }
         }
         catch (TimeoutException)
@@ -99,7 +107,7 @@ public sealed partial class PostgreSqlApplicationChanges(
 
             try
             {
-                await Task.Delay(Retry, time, stoppingToken);
+                await Task.Delay(Retry, Network, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -118,24 +126,55 @@ public sealed partial class PostgreSqlApplicationChanges(
             await listen.ExecuteNonQueryAsync(stoppingToken);
         }
 
+        await ProbeAsync(connection, stoppingToken);
         cache.Resume();
         listening = true;
         LogListening(logger);
-        await using var check = new NpgsqlCommand("SELECT 1", connection) { CommandTimeout = (int)CheckTimeout.TotalSeconds };
         while (true)
         {
             if (!await connection.WaitAsync(Heartbeat, stoppingToken))
             {
-                // Nothing heard for a while: make sure the connection still answers (a dead peer
-                // behind a firewall looks like silence); a failure suspends the cache (above).
-                await check.ExecuteScalarAsync(stoppingToken);
+                // Nothing heard for a while: a dead peer behind a firewall looks like silence.
+                // A failed probe suspends the cache (ExecuteAsync).
+                await ProbeAsync(connection, stoppingToken);
             }
+        }
+    }
+
+    /// <summary>Sends a notice on the listening connection and waits until it comes back on it.</summary>
+    private async Task ProbeAsync(NpgsqlConnection connection, CancellationToken stoppingToken)
+    {
+        var probe = ProbePrefix + Guid.NewGuid().ToString("N");
+        var heard = echoes.GetOrAdd(probe, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
+        {
+            await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @probe)", connection) { CommandTimeout = (int)CheckTimeout.TotalSeconds };
+            notify.Parameters.AddWithValue("channel", Channel);
+            notify.Parameters.AddWithValue("probe", probe);
+            await notify.ExecuteNonQueryAsync(stoppingToken);
+            var sent = Network.GetTimestamp();
+            while (!heard.Task.IsCompleted)
+            {
+                if (Network.GetElapsedTime(sent) > CheckTimeout || !await connection.WaitAsync(CheckTimeout, stoppingToken))
+                {
+                    throw new TimeoutException("A probe notice did not come back.");
+                }
+            }
+        }
+        finally
+        {
+            echoes.TryRemove(probe, out _);
         }
     }
 
     private void Heard(string payload)
     {
-        cache.Forget();
+        // A probe (this replica's or another's) says nothing about apps.
+        if (!payload.StartsWith(ProbePrefix, StringComparison.Ordinal))
+        {
+            cache.Forget();
+        }
+
         if (echoes.TryGetValue(payload, out var echo))
         {
             echo.TrySetResult();
