@@ -105,7 +105,7 @@ public static partial class BackChannelLogout
             return Refused(logger, "jti used before");
         }
 
-        var ended = await FrontChannelLogout.EndSessionsAsync(db, sid, time, http.RequestAborted);
+        var ended = await FrontChannelLogout.EndSessionsAsync(http, db, sid, time, http.RequestAborted);
         LogEnded(logger, ended);
         return Results.Ok();
     }

@@ -12,6 +12,18 @@ namespace Educloud.Idp.Sessions;
 /// <summary>Upstream facts kept with our session (ID-porten's sid, acr and amr).</summary>
 public sealed record UpstreamLogin(string? SessionId, string Acr, IReadOnlyList<string> Amr, string? IdToken = null);
 
+/// <summary>How a person logged out, for the audit log: one of <see cref="AuditEventTypes"/>' logout types, and the app it came from.</summary>
+public sealed record LogoutWay(string EventType, string? ClientId = null)
+{
+    public static LogoutWay Here { get; } = new(AuditEventTypes.LogoutHere);
+
+    public static LogoutWay Everywhere { get; } = new(AuditEventTypes.LogoutEverywhere);
+
+    public static LogoutWay Timeout { get; } = new(AuditEventTypes.LogoutTimeout);
+
+    public static LogoutWay FromApp(string? clientId) => new(AuditEventTypes.LogoutFromApp, clientId);
+}
+
 /// <summary>
 /// Starts and ends IdP sessions. A session is a database row plus a cookie pointing at it: the
 /// row decides, so ending it (logout, support, revoked factor) takes effect at once everywhere.
@@ -20,6 +32,7 @@ public sealed partial class SessionService(
     IdpDbContext db,
     TimeProvider time,
     IOptions<IdpSessionOptions> options,
+    AuditLog audit,
     ILogger<SessionService> logger)
 {
     /// <param name="upstream">What ID-porten said, for a login that went there; null for a password login.</param>
@@ -52,10 +65,12 @@ public sealed partial class SessionService(
         LogSessionStarted(logger, user.Id, session.Id);
     }
 
-    public Task EndCurrentAsync(HttpContext http) => EndCurrentAsync(http, readUpstreamIdToken: false);
+    /// <summary>Ends the current session to start a new one (a new login): not a logout, not audited as one.</summary>
+    public Task EndCurrentAsync(HttpContext http) => EndCurrentAsync(http, readUpstreamIdToken: false, logout: null);
 
     /// <summary>Ends the current session; returns ID-porten's id_token of its login, if it had one, for the logout upstream.</summary>
-    public Task<string?> EndCurrentReturningUpstreamIdTokenAsync(HttpContext http) => EndCurrentAsync(http, readUpstreamIdToken: true);
+    /// <param name="logout">How the person logged out, for the audit log (a session that had timed out is audited as such).</param>
+    public Task<string?> EndCurrentReturningUpstreamIdTokenAsync(HttpContext http, LogoutWay logout) => EndCurrentAsync(http, readUpstreamIdToken: true, logout);
 
     /// <summary>
     /// "Log out" from any page: ends whatever this browser holds here (a session, one that timed
@@ -63,9 +78,9 @@ public sealed partial class SessionService(
     /// of it, if any, for the logout at ID-porten. Digdir asks that everyone who reached us through
     /// ID-porten can log out actively, also people who do not get in (verification test 6, "PS").
     /// </summary>
-    public async Task<string?> EndEverythingReturningUpstreamIdTokenAsync(HttpContext http)
+    public async Task<string?> EndEverythingReturningUpstreamIdTokenAsync(HttpContext http, LogoutWay logout)
     {
-        var idToken = await EndCurrentReturningUpstreamIdTokenAsync(http);
+        var idToken = await EndCurrentReturningUpstreamIdTokenAsync(http, logout);
         if (await PendingLogin.ReadAsync(http) is { } pending)
         {
             // Spent, not only forgotten: a copy of the cookie is worth nothing after a logout.
@@ -78,7 +93,7 @@ public sealed partial class SessionService(
         return idToken ?? refused;
     }
 
-    private async Task<string?> EndCurrentAsync(HttpContext http, bool readUpstreamIdToken)
+    private async Task<string?> EndCurrentAsync(HttpContext http, bool readUpstreamIdToken, LogoutWay? logout)
     {
         string? idToken = null;
         var result = await http.AuthenticateAsync(SessionDefaults.Scheme);
@@ -93,7 +108,14 @@ public sealed partial class SessionService(
                 idToken = stored is null ? null : UnprotectOrNull(UpstreamIdTokenProtector(http, facts.UserId), stored);
             }
 
-            await EndAsync(facts.SessionId, http.RequestAborted);
+            // Audited only when this ended an open session: one that support or ID-porten ended
+            // before has its own event already.
+            if (await EndAsync(facts.SessionId, http.RequestAborted) > 0 && logout is not null)
+            {
+                var type = result.Principal is null ? AuditEventTypes.LogoutTimeout : logout.EventType;
+                await audit.WriteAsync(type, facts.UserId, new(http.Connection.RemoteIpAddress), logout.ClientId, cancellationToken: http.RequestAborted);
+            }
+
             LogSessionEnded(logger, facts.UserId, facts.SessionId);
         }
 
@@ -123,10 +145,9 @@ public sealed partial class SessionService(
     private static IDataProtector UpstreamIdTokenProtector(HttpContext http, string userId) =>
         http.RequestServices.GetRequiredService<IDataProtectionProvider>().CreateProtector("Educloud.Idp.UpstreamIdToken.v1", userId);
 
-    public async Task EndAsync(string sessionId, CancellationToken cancellationToken)
-    {
+    /// <returns>1 when the session was open, else 0.</returns>
+    public async Task<int> EndAsync(string sessionId, CancellationToken cancellationToken) =>
         await db.Sessions.Where(s => s.Id == sessionId).EndOpenAsync(time.GetUtcNow(), cancellationToken);
-    }
 
     /// <summary>Cookie validation: the cookie is only as good as its session row.</summary>
     internal static async Task ValidateAsync(CookieValidatePrincipalContext context)
