@@ -74,6 +74,27 @@ public sealed class AccountPageTests(AccountFixture fixture) : IClassFixture<Acc
     }
 
     [Fact]
+    public async Task AccountPage_ShowsTheAppsOfEachSession_ByTheirNames()
+    {
+        var pid = Flows.NewPid();
+        var browser = await fixture.LoggedInAsync(pid);
+        var userId = await AdminApi.UserIdAsync(Idp, pid);
+        // What the authorization endpoint records when it gives an app a login in this session.
+        await AdminApi.InScopeAsync(Idp, async s =>
+        {
+            var db = s.GetRequiredService<IdpDbContext>();
+            var session = await db.Sessions.Where(x => x.UserId == userId).Select(x => x.Id).SingleAsync();
+            db.SessionApps.Add(new SessionApp { AuthorizationId = Guid.NewGuid().ToString(), SessionId = session, ClientId = IdpHost.AppClientId, IssuedAt = fixture.Time.GetUtcNow() });
+            db.SessionApps.Add(new SessionApp { AuthorizationId = Guid.NewGuid().ToString(), SessionId = session, ClientId = IdpHost.PidAppClientId, IssuedAt = fixture.Time.GetUtcNow().AddSeconds(1) });
+            return await db.SaveChangesAsync();
+        });
+
+        var page = await browser.GetAsync(IdpHost.Origin + "/account");
+
+        page.Document.QuerySelector("#sessions li .apps")!.TextContent.Should().Be("Apps: Test research app, Test app allowed the pid");
+    }
+
+    [Fact]
     public async Task AccountPage_ShowsAtMostTheLast20Events()
     {
         var pid = Flows.NewPid();

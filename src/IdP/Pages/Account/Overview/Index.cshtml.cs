@@ -54,8 +54,18 @@ public sealed class OverviewModel(IdpDbContext db, SessionService sessions, Ever
             .Where(s => s.UserId == facts.UserId && s.EndedAt == null && s.ExpiresAt > now)
             .Select(s => new { s.Id, s.CreatedAt, s.UpstreamAcr })
             .ToListAsync(cancellationToken);
+        var ids = open.Select(s => s.Id).ToList();
+        // The apps that got a login in each session, in the order they got it.
+        var apps = (await db.SessionApps.AsNoTracking().Where(a => ids.Contains(a.SessionId))
+                .Select(a => new { a.SessionId, a.ClientId, a.IssuedAt }).ToListAsync(cancellationToken))
+            .OrderBy(a => a.IssuedAt).GroupBy(a => a.SessionId)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(a => a.ClientId).Distinct()], StringComparer.Ordinal);
         Sessions = [.. open
-            .Select(s => new SessionView(s.CreatedAt, s.Id == facts.SessionId ? facts.Acr : s.UpstreamAcr ?? LocalAccounts.LocalAccountExtensions.Acr, s.Id == facts.SessionId))
+            .Select(s => new SessionView(
+                s.CreatedAt,
+                s.Id == facts.SessionId ? facts.Acr : s.UpstreamAcr ?? LocalAccounts.LocalAccountExtensions.Acr,
+                s.Id == facts.SessionId,
+                apps.GetValueOrDefault(s.Id, [])))
             .OrderByDescending(s => s.IsThis).ThenByDescending(s => s.StartedAt)];
 
         var events = await db.AuditEvents.AsNoTracking()
@@ -66,7 +76,7 @@ public sealed class OverviewModel(IdpDbContext db, SessionService sessions, Ever
         // The reason is support's note, not the person's to read; only a login's level is shown from it.
         Events = [.. events.Select(e => new EventView(e.At, e.Type, e.ClientId, e.Type == AuditEventTypes.LoginSucceeded ? e.Reason : null))];
 
-        var clientIds = events.Select(e => e.ClientId).OfType<string>().Distinct().ToList();
+        var clientIds = events.Select(e => e.ClientId).OfType<string>().Concat(apps.Values.SelectMany(a => a)).Distinct().ToList();
         appNames = clientIds.Count == 0
             ? appNames
             : await db.Set<OpenIddictEntityFrameworkCoreApplication>().AsNoTracking()
@@ -115,8 +125,8 @@ public sealed class OverviewModel(IdpDbContext db, SessionService sessions, Ever
 /// <summary>The active authenticator: when it was added (confirmed) and last accepted a code.</summary>
 public sealed record AuthenticatorView(DateTimeOffset AddedAt, DateTimeOffset? LastUsedAt);
 
-/// <summary>An open session of the person; <paramref name="Acr"/> its level, <paramref name="IsThis"/> the one of this browser.</summary>
-public sealed record SessionView(DateTimeOffset StartedAt, string Acr, bool IsThis);
+/// <summary>An open session of the person; <paramref name="Acr"/> its level, <paramref name="IsThis"/> the one of this browser, <paramref name="Apps"/> the client ids of the apps it logged in to.</summary>
+public sealed record SessionView(DateTimeOffset StartedAt, string Acr, bool IsThis, IReadOnlyList<string> Apps);
 
 /// <summary>One event of the person's audit trail; <paramref name="Level"/> the acr of a login.</summary>
 public sealed record EventView(DateTimeOffset At, string Type, string? ClientId, string? Level);
