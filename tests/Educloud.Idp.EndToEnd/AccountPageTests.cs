@@ -17,9 +17,6 @@ public sealed partial class AccountPageTests(EndToEndFixture fixture, ITestOutpu
     // A number of its own: nobody else's person (the numbered ones belong to other tests).
     private const string Pid = "27899912345";
 
-    private string? secret;
-    private long lastStep = -1;
-
     [Fact]
     public async Task TwoSessions_BothOnTheAccountPage_LogOutEverywhere_EndsBoth()
     {
@@ -62,28 +59,10 @@ public sealed partial class AccountPageTests(EndToEndFixture fixture, ITestOutpu
         await page.GetByRole(AriaRole.Radio, new() { Name = "Substantial" }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/idporten-sim/", StringComparison.Ordinal));
-        if (new Uri(page.Url).AbsolutePath == "/account/enroll")
-        {
-            secret = (await page.Locator("code.secret").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal);
-            await page.GetByLabel("Code from your app").FillAsync(NextCode());
-            await page.GetByRole(AriaRole.Button, new() { Name = "Confirm" }).ClickAsync();
-        }
-        else
-        {
-            await page.GetByLabel("One-time code").FillAsync(NextCode());
-            await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
-        }
+        await LoginSteps.AnswerSecondFactorAsync(page, phoneOf: Pid);
 
         await Expect(page).ToHaveURLAsync(Idp.Url("/account").AbsoluteUri);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your account" })).ToBeVisibleAsync();
-    }
-
-    // The phone (oathtool): a second login in the same 30 s uses the next step's code (each is accepted once).
-    private string NextCode()
-    {
-        var step = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30, lastStep + 1);
-        lastStep = step;
-        return Tool.Run("oathtool", "--totp", "-b", secret ?? throw new InvalidOperationException("No authenticator yet."), "-N", $"@{step * 30}");
     }
 
     [GeneratedRegex("/account/login\\?")]

@@ -10,34 +10,23 @@ namespace Educloud.Idp.Tests.Account;
 /// One IdP per test class on a FakeTimeProvider: each login moves the clock past a time step, so one
 /// person may log in as often as a test needs (a code is accepted once per step).
 /// </summary>
-public sealed class AccountFixture : IAsyncLifetime
+public sealed class AccountFixture : IdpFixture
 {
-    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
-
-    public IdpHost Idp { get; }
-
-    public AccountFixture() => Idp = new IdpHost(time: Time);
-
-    public Task InitializeAsync()
+    public AccountFixture()
+        : this(new FakeTimeProvider(DateTimeOffset.UtcNow))
     {
-        _ = Idp.Server;
-        return Task.CompletedTask;
     }
 
-    public Task DisposeAsync()
-    {
-        Idp.Dispose();
-        return Task.CompletedTask;
-    }
+    private AccountFixture(FakeTimeProvider time)
+        : base(new IdpHost(time: time)) => Time = time;
 
-    /// <summary>A new browser logged in as <paramref name="pid"/> from the login page (an IdP session, no app).</summary>
-    public async Task<TestBrowser> LoggedInAsync(string pid, string acr = Flows.Substantial)
+    public FakeTimeProvider Time { get; }
+
+    /// <summary>A new browser logged in as <paramref name="pid"/> from the login page (an IdP session, no app), a time step after the last login.</summary>
+    public Task<TestBrowser> LoggedInAsync(string pid, string acr = Flows.Substantial)
     {
         Time.Advance(TimeSpan.FromSeconds(31));
-        var browser = Idp.NewBrowser();
-        var page = await Flows.LogInAtIdPortenAsync(browser, await browser.GetAsync(IdpHost.Origin + "/account/login"), pid, acr);
-        page.Address.AbsolutePath.Should().Be("/", page.Body);
-        return browser;
+        return LoggedInBrowserAsync(pid, acr);
     }
 
     /// <summary>Whether the browser still has an IdP session: the account page answers, not the login page.</summary>
