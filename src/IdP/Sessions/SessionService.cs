@@ -21,6 +21,8 @@ public sealed record LogoutWay(string EventType, string? ClientId = null)
 
     public static LogoutWay Timeout { get; } = new(AuditEventTypes.LogoutTimeout);
 
+    public static LogoutWay IdPorten { get; } = new(AuditEventTypes.LogoutIdPorten);
+
     public static LogoutWay FromApp(string? clientId) => new(AuditEventTypes.LogoutFromApp, clientId);
 }
 
@@ -30,9 +32,9 @@ public sealed record LogoutWay(string EventType, string? ClientId = null)
 /// </summary>
 public sealed partial class SessionService(
     IdpDbContext db,
+    Logout.SessionEndings endings,
     TimeProvider time,
     IOptions<IdpSessionOptions> options,
-    AuditLog audit,
     ILogger<SessionService> logger)
 {
     /// <param name="upstream">What ID-porten said, for a login that went there; null for a password login.</param>
@@ -103,18 +105,22 @@ public sealed partial class SessionService(
         {
             if (readUpstreamIdToken)
             {
-                var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId && s.EndedAt == null)
+                // Also from a row the timeout sweep ended (Logout/LogoutSender): it keeps the id_token
+                // for this moment; every other ending cleared it.
+                var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId)
                     .Select(s => s.UpstreamIdTokenProtected).SingleOrDefaultAsync(http.RequestAborted);
                 idToken = stored is null ? null : UnprotectOrNull(UpstreamIdTokenProtector(http, facts.UserId), stored);
+                if (stored is not null)
+                {
+                    await db.Sessions.Where(s => s.Id == facts.SessionId && s.EndedAt != null)
+                        .ExecuteUpdateAsync(s => s.SetProperty(x => x.UpstreamIdTokenProtected, (string?)null), http.RequestAborted);
+                }
             }
 
-            // Audited only when this ended an open session: one that support or ID-porten ended
-            // before has its own event already.
-            if (await EndAsync(facts.SessionId, http.RequestAborted) > 0 && logout is not null)
-            {
-                var type = result.Principal is null ? AuditEventTypes.LogoutTimeout : logout.EventType;
-                await audit.WriteAsync(type, facts.UserId, new(http.Connection.RemoteIpAddress), logout.ClientId, cancellationToken: http.RequestAborted);
-            }
+            // Audited with the ending, and only if this ended an open session (one that support or
+            // ID-porten ended before has its own event); one that had timed out, as a timeout.
+            var way = logout is null ? null : result.Principal is null ? LogoutWay.Timeout : logout;
+            await endings.EndAsync(s => s.Id == facts.SessionId, http.RequestAborted, way: way, source: new(http.Connection.RemoteIpAddress));
 
             LogSessionEnded(logger, facts.UserId, facts.SessionId);
         }
@@ -145,9 +151,9 @@ public sealed partial class SessionService(
     private static IDataProtector UpstreamIdTokenProtector(HttpContext http, string userId) =>
         http.RequestServices.GetRequiredService<IDataProtectionProvider>().CreateProtector("Educloud.Idp.UpstreamIdToken.v1", userId);
 
-    /// <returns>1 when the session was open, else 0.</returns>
-    public async Task<int> EndAsync(string sessionId, CancellationToken cancellationToken) =>
-        await db.Sessions.Where(s => s.Id == sessionId).EndOpenAsync(time.GetUtcNow(), cancellationToken);
+    /// <summary>Ends the session, revokes what its apps got in it and tells them (Logout/SessionEndings).</summary>
+    public Task EndAsync(string sessionId, CancellationToken cancellationToken) =>
+        endings.EndAsync(s => s.Id == sessionId, cancellationToken);
 
     /// <summary>Cookie validation: the cookie is only as good as its session row.</summary>
     internal static async Task ValidateAsync(CookieValidatePrincipalContext context)
@@ -159,7 +165,7 @@ public sealed partial class SessionService(
             ? null
             : await services.GetRequiredService<IdpDbContext>().Sessions.AsNoTracking()
                 .Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId)
-                .Select(s => new { s.EndedAt, s.ExpiresAt })
+                .Select(s => new { s.EndedAt, s.ExpiresAt, OwesUpstreamLogout = s.UpstreamIdTokenProtected != null })
                 .SingleOrDefaultAsync(context.HttpContext.RequestAborted);
         if (row is { EndedAt: null } && row.ExpiresAt > now)
         {
@@ -167,13 +173,14 @@ public sealed partial class SessionService(
         }
 
         context.RejectPrincipal();
-        if (row is not { EndedAt: null })
+        if (row is null || (row.EndedAt is not null && !row.OwesUpstreamLogout))
         {
             await context.HttpContext.SignOutAsync(SessionDefaults.Scheme);
         }
 
-        // Past its absolute end but never ended: the cookie stays, as an idle-expired one does, until
-        // the next page ends the session at ID-porten too (TimedOutSession, Digdir's test 8).
+        // Past its absolute end (open, or ended by the timeout sweep, which keeps ID-porten's id_token):
+        // the cookie stays, as an idle-expired one does, until the next page ends the session at
+        // ID-porten too (TimedOutSession, Digdir's test 8).
     }
 
     private static string Base64Url(byte[] bytes) => Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(bytes);
