@@ -45,8 +45,10 @@ public sealed partial class AccountPageTests(EndToEndFixture fixture, ITestOutpu
             await Expect(page).ToHaveURLAsync(LoginPage());
         }
 
-        // TODO(issue 12, after h-bcl's back-channel logout is merged): a research app logged in
-        // through each session (ResearchApp) receives a logout_token for it ("the apps are told").
+        // TODO(issue 12, "the apps are told" in a real browser): h-bcl's back-channel logout is merged
+        // and tested in-process for this act (Account/LogOutEverywhereTellsAppsTests); here it waits
+        // for a stand-in app with a back-channel logout endpoint (ResearchApp has none yet, h-sample's
+        // sample app will): log it in through each session and expect one logout_token per sid.
     }
 
     /// <summary>/account without a session: the login page, ID-porten (the simulator), the code or the enrollment, and back to /account.</summary>
