@@ -46,7 +46,9 @@ public sealed record CreateUserRequest(string? UserName, string? DisplayName, st
 
 public sealed record EnrollmentCodeResponse(string UserId, string Code, DateTimeOffset ExpiresAt, string EnrollUrl);
 
-public sealed record AuditEntry(long Id, DateTimeOffset At, string Type, string? UserId, string? ClientId, string? Actor, string? ActorRole, string? Reason, string? ClientIp);
+public sealed record AuditEntry(
+    long Id, DateTimeOffset At, string Type, string? UserId, string? ClientId, string? Actor, string? ActorRole, string? Reason, string? ClientIp,
+    string? UserName = null, string? UserDisplayName = null, string? ActorName = null);
 
 public sealed record AuditFilter(string? UserId, string? Type, DateTimeOffset? From, DateTimeOffset? To, int? Limit = null);
 

@@ -33,7 +33,7 @@ public static class AuditEndpoints
             return AdminProblems.BadRequest($"'limit' must be between 1 and {AuditQuery.MaxRows}.");
         }
 
-        return TypedResults.Ok(await AuditQuery.RowsAsync(query!, limit ?? 100, cancellationToken));
+        return TypedResults.Ok(await AuditQuery.RowsAsync(db, query!, limit ?? 100, cancellationToken));
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportAsync(
@@ -46,7 +46,7 @@ public static class AuditEndpoints
         }
 
         var csv = new StringBuilder("id,at,type,user_id,client_id,actor,actor_role,reason,client_ip\r\n");
-        foreach (var e in await AuditQuery.RowsAsync(query!, AuditQuery.MaxRows, cancellationToken))
+        foreach (var e in await AuditQuery.RowsAsync(db, query!, AuditQuery.MaxRows, cancellationToken))
         {
             csv.AppendJoin(',', [
                 e.Id.ToString(CultureInfo.InvariantCulture), e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),

@@ -54,9 +54,16 @@ internal static class AuditQuery
         return (query, null);
     }
 
-    public static Task<List<AuditEntry>> RowsAsync(IQueryable<AuditEvent> query, int limit, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// The rows, newest first, with the names of the person and of the actor read in the same query
+    /// (a lookup by primary key per row), so the console shows people, not ids, without a call per person.
+    /// </summary>
+    public static Task<List<AuditEntry>> RowsAsync(IdpDbContext db, IQueryable<AuditEvent> query, int limit, CancellationToken cancellationToken) =>
         query.OrderByDescending(a => a.Id).Take(limit)
-            .Select(a => new AuditEntry(a.Id, a.At, a.Type, a.UserId, a.ClientId, a.Actor, a.ActorRole, a.Reason, a.ClientIp))
+            .Select(a => new AuditEntry(a.Id, a.At, a.Type, a.UserId, a.ClientId, a.Actor, a.ActorRole, a.Reason, a.ClientIp,
+                db.Users.Where(u => u.Id == a.UserId).Select(u => u.UserName).FirstOrDefault(),
+                db.Users.Where(u => u.Id == a.UserId).Select(u => u.DisplayName).FirstOrDefault(),
+                db.Users.Where(u => u.Id == a.Actor).Select(u => u.UserName).FirstOrDefault()))
             .ToListAsync(cancellationToken);
 
     private static bool TryTime(string? text, out DateTimeOffset? value)

@@ -8,6 +8,9 @@ namespace Educloud.Idp.Sessions;
 public static class AccountPaths
 {
     public const string Start = "/";
+
+    /// <summary>The person's own page: the authenticator, the sessions, the audit trail.</summary>
+    public const string Account = "/account";
     public const string Login = "/account/login";
     public const string Code = "/account/code";
     public const string Enroll = "/account/enroll";

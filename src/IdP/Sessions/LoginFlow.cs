@@ -25,7 +25,7 @@ namespace Educloud.Idp.Sessions;
 /// requests, or a copied cookie, only one acts) and gives it back only when the code was wrong
 /// (ASVS 5 7.2.4 / 7.4.1). There is no bypass, no "remember this device", no "later".
 /// </remarks>
-public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbContext db, IdpMetrics metrics, TimeProvider time)
+public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbContext db, AuditLog audit, IdpMetrics metrics, TimeProvider time)
 {
     // 1. The first factor.
 
@@ -231,6 +231,8 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
         var (acr, amr) = pending.First.IdPorten is { } upstream
             ? (upstream.Acr, (string[])["otp", "mfa"])
             : (LocalAccountExtensions.Acr, ["pwd", "otp", "mfa"]);
+        // Saved by the session's own SaveChanges (the session row, the last login): no round trip of its own.
+        audit.Add(AuditEventTypes.LoginSucceeded, user.Id, new(http.Connection.RemoteIpAddress), pending.ClientId, reason: acr);
         await sessions.SignInAsync(http, user, pending.First.IdPorten, amr, acr);
         metrics.LoginCompleted(password: pending.First.Kind == FirstFactorKind.Password);
         if (notice is not null && LocalUrl.OrRoot(pending.ReturnUrl) == AccountPaths.Start)

@@ -12,12 +12,27 @@ namespace Educloud.Idp.Sessions;
 /// <summary>Upstream facts kept with our session (ID-porten's sid, acr and amr).</summary>
 public sealed record UpstreamLogin(string? SessionId, string Acr, IReadOnlyList<string> Amr, string? IdToken = null);
 
+/// <summary>How a person logged out, for the audit log: one of <see cref="AuditEventTypes"/>' logout types, and the app it came from.</summary>
+public sealed record LogoutWay(string EventType, string? ClientId = null)
+{
+    public static LogoutWay Here { get; } = new(AuditEventTypes.LogoutHere);
+
+    public static LogoutWay Everywhere { get; } = new(AuditEventTypes.LogoutEverywhere);
+
+    public static LogoutWay Timeout { get; } = new(AuditEventTypes.LogoutTimeout);
+
+    public static LogoutWay IdPorten { get; } = new(AuditEventTypes.LogoutIdPorten);
+
+    public static LogoutWay FromApp(string? clientId) => new(AuditEventTypes.LogoutFromApp, clientId);
+}
+
 /// <summary>
 /// Starts and ends IdP sessions. A session is a database row plus a cookie pointing at it: the
 /// row decides, so ending it (logout, support, revoked factor) takes effect at once everywhere.
 /// </summary>
 public sealed partial class SessionService(
     IdpDbContext db,
+    Logout.SessionEndings endings,
     TimeProvider time,
     IOptions<IdpSessionOptions> options,
     ILogger<SessionService> logger)
@@ -52,10 +67,12 @@ public sealed partial class SessionService(
         LogSessionStarted(logger, user.Id, session.Id);
     }
 
-    public Task EndCurrentAsync(HttpContext http) => EndCurrentAsync(http, readUpstreamIdToken: false);
+    /// <summary>Ends the current session to start a new one (a new login): not a logout, not audited as one.</summary>
+    public Task EndCurrentAsync(HttpContext http) => EndCurrentAsync(http, readUpstreamIdToken: false, logout: null);
 
     /// <summary>Ends the current session; returns ID-porten's id_token of its login, if it had one, for the logout upstream.</summary>
-    public Task<string?> EndCurrentReturningUpstreamIdTokenAsync(HttpContext http) => EndCurrentAsync(http, readUpstreamIdToken: true);
+    /// <param name="logout">How the person logged out, for the audit log (a session that had timed out is audited as such).</param>
+    public Task<string?> EndCurrentReturningUpstreamIdTokenAsync(HttpContext http, LogoutWay logout) => EndCurrentAsync(http, readUpstreamIdToken: true, logout);
 
     /// <summary>
     /// "Log out" from any page: ends whatever this browser holds here (a session, one that timed
@@ -63,9 +80,9 @@ public sealed partial class SessionService(
     /// of it, if any, for the logout at ID-porten. Digdir asks that everyone who reached us through
     /// ID-porten can log out actively, also people who do not get in (verification test 6, "PS").
     /// </summary>
-    public async Task<string?> EndEverythingReturningUpstreamIdTokenAsync(HttpContext http)
+    public async Task<string?> EndEverythingReturningUpstreamIdTokenAsync(HttpContext http, LogoutWay logout)
     {
-        var idToken = await EndCurrentReturningUpstreamIdTokenAsync(http);
+        var idToken = await EndCurrentReturningUpstreamIdTokenAsync(http, logout);
         if (await PendingLogin.ReadAsync(http) is { } pending)
         {
             // Spent, not only forgotten: a copy of the cookie is worth nothing after a logout.
@@ -78,7 +95,7 @@ public sealed partial class SessionService(
         return idToken ?? refused;
     }
 
-    private async Task<string?> EndCurrentAsync(HttpContext http, bool readUpstreamIdToken)
+    private async Task<string?> EndCurrentAsync(HttpContext http, bool readUpstreamIdToken, LogoutWay? logout)
     {
         string? idToken = null;
         var result = await http.AuthenticateAsync(SessionDefaults.Scheme);
@@ -88,12 +105,23 @@ public sealed partial class SessionService(
         {
             if (readUpstreamIdToken)
             {
-                var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId && s.EndedAt == null)
+                // Also from a row the timeout sweep ended (Logout/LogoutSender): it keeps the id_token
+                // for this moment; every other ending cleared it.
+                var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId)
                     .Select(s => s.UpstreamIdTokenProtected).SingleOrDefaultAsync(http.RequestAborted);
                 idToken = stored is null ? null : UnprotectOrNull(UpstreamIdTokenProtector(http, facts.UserId), stored);
+                if (stored is not null)
+                {
+                    await db.Sessions.Where(s => s.Id == facts.SessionId && s.EndedAt != null)
+                        .ExecuteUpdateAsync(s => s.SetProperty(x => x.UpstreamIdTokenProtected, (string?)null), http.RequestAborted);
+                }
             }
 
-            await EndAsync(facts.SessionId, http.RequestAborted);
+            // Audited with the ending, and only if this ended an open session (one that support or
+            // ID-porten ended before has its own event); one that had timed out, as a timeout.
+            var way = logout is null ? null : result.Principal is null ? LogoutWay.Timeout : logout;
+            await endings.EndAsync(s => s.Id == facts.SessionId, http.RequestAborted, way: way, source: new(http.Connection.RemoteIpAddress));
+
             LogSessionEnded(logger, facts.UserId, facts.SessionId);
         }
 
@@ -123,10 +151,9 @@ public sealed partial class SessionService(
     private static IDataProtector UpstreamIdTokenProtector(HttpContext http, string userId) =>
         http.RequestServices.GetRequiredService<IDataProtectionProvider>().CreateProtector("Educloud.Idp.UpstreamIdToken.v1", userId);
 
-    public async Task EndAsync(string sessionId, CancellationToken cancellationToken)
-    {
-        await db.Sessions.Where(s => s.Id == sessionId).EndOpenAsync(time.GetUtcNow(), cancellationToken);
-    }
+    /// <summary>Ends the session, revokes what its apps got in it and tells them (Logout/SessionEndings).</summary>
+    public Task EndAsync(string sessionId, CancellationToken cancellationToken) =>
+        endings.EndAsync(s => s.Id == sessionId, cancellationToken);
 
     /// <summary>Cookie validation: the cookie is only as good as its session row.</summary>
     internal static async Task ValidateAsync(CookieValidatePrincipalContext context)
@@ -138,7 +165,7 @@ public sealed partial class SessionService(
             ? null
             : await services.GetRequiredService<IdpDbContext>().Sessions.AsNoTracking()
                 .Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId)
-                .Select(s => new { s.EndedAt, s.ExpiresAt })
+                .Select(s => new { s.EndedAt, s.ExpiresAt, OwesUpstreamLogout = s.UpstreamIdTokenProtected != null })
                 .SingleOrDefaultAsync(context.HttpContext.RequestAborted);
         if (row is { EndedAt: null } && row.ExpiresAt > now)
         {
@@ -146,13 +173,14 @@ public sealed partial class SessionService(
         }
 
         context.RejectPrincipal();
-        if (row is not { EndedAt: null })
+        if (row is null || (row.EndedAt is not null && !row.OwesUpstreamLogout))
         {
             await context.HttpContext.SignOutAsync(SessionDefaults.Scheme);
         }
 
-        // Past its absolute end but never ended: the cookie stays, as an idle-expired one does, until
-        // the next page ends the session at ID-porten too (TimedOutSession, Digdir's test 8).
+        // Past its absolute end (open, or ended by the timeout sweep, which keeps ID-porten's id_token):
+        // the cookie stays, as an idle-expired one does, until the next page ends the session at
+        // ID-porten too (TimedOutSession, Digdir's test 8).
     }
 
     private static string Base64Url(byte[] bytes) => Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(bytes);

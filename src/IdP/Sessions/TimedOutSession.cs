@@ -42,7 +42,7 @@ public static class TimedOutSession
     public static IApplicationBuilder UseIdpTimedOutSessions(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
         if (IsPageAfterTimeout(http)
-            && await http.RequestServices.GetRequiredService<SessionService>().EndCurrentReturningUpstreamIdTokenAsync(http) is { } idToken)
+            && await http.RequestServices.GetRequiredService<SessionService>().EndCurrentReturningUpstreamIdTokenAsync(http, LogoutWay.Timeout) is { } idToken)
         {
             await http.SignOutAsync(
                 OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreDefaults.AuthenticationScheme,

@@ -211,6 +211,7 @@ public sealed partial class TotpService(
             .SingleOrDefaultAsync(f => f.UserId == userId && f.State == TotpFactorState.Active, http.RequestAborted);
         if (factor is null)
         {
+            await audit.WriteAsync(AuditEventTypes.TotpNoAuthenticator, userId, new(http.Connection.RemoteIpAddress), clientId, cancellationToken: http.RequestAborted);
             LogRefused(logger, userId, TotpResult.NoAuthenticator);
             return TotpResult.NoAuthenticator;
         }
@@ -221,6 +222,7 @@ public sealed partial class TotpService(
         // the right code fails (never compared).
         if (!await ReserveAttemptAsync(userId, now, http.RequestAborted))
         {
+            await audit.WriteAsync(AuditEventTypes.TotpRefusedLocked, userId, new(http.Connection.RemoteIpAddress), clientId, cancellationToken: http.RequestAborted);
             LogRefused(logger, userId, TotpResult.LockedOut);
             return TotpResult.LockedOut;
         }

@@ -34,9 +34,12 @@ public static partial class LoginSteps
     /// independent TOTP implementation) as the phone: scan (read the key under the QR code) and
     /// confirm on first login, type the current code on later ones.
     /// </summary>
-    public static async Task AnswerSecondFactorAsync(IPage page, int person = 0)
+    public static Task AnswerSecondFactorAsync(IPage page, int person = 0) => AnswerSecondFactorAsync(page, "synthetic-" + person);
+
+    /// <summary>The same, with the phone of a person of the test's own (<paramref name="phoneOf"/>: e.g. their pid).</summary>
+    public static async Task AnswerSecondFactorAsync(IPage page, string phoneOf)
     {
-        var phone = Phones.GetOrAdd(person, _ => new Phone());
+        var phone = Phones.GetOrAdd(phoneOf, _ => new Phone());
         var path = new Uri(page.Url).AbsolutePath;
         if (path == "/account/enroll")
         {
@@ -52,7 +55,7 @@ public static partial class LoginSteps
     }
 
     // The phones of the synthetic people the browser tests use (one IdP process per run).
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, Phone> Phones = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Phone> Phones = new();
 
     private sealed class Phone
     {

@@ -10,7 +10,13 @@ public class IdpFixture : IAsyncLifetime
     {
     }
 
-    protected IdpFixture(TestDatabase database) => Idp = new IdpHost(database: database);
+    protected IdpFixture(TestDatabase database)
+        : this(new IdpHost(database: database))
+    {
+    }
+
+    /// <summary>A host set up by a subclass (e.g. on a FakeTimeProvider).</summary>
+    protected IdpFixture(IdpHost idp) => Idp = idp;
 
     public IdpHost Idp { get; }
 

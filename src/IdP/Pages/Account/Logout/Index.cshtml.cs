@@ -17,7 +17,7 @@ public sealed class LogoutModel(SessionService sessions) : PageModel
     {
         // A session, or a login not finished, from ID-porten ends at ID-porten too, then the person
         // is back on the start page.
-        var upstreamIdToken = await sessions.EndEverythingReturningUpstreamIdTokenAsync(HttpContext);
+        var upstreamIdToken = await sessions.EndEverythingReturningUpstreamIdTokenAsync(HttpContext, LogoutWay.Here);
         return upstreamIdToken is null ? Redirect(AccountPaths.Start) : UpstreamLogout.ThenReturnTo(upstreamIdToken, AccountPaths.Start);
     }
 }

@@ -45,7 +45,10 @@ public sealed class EndSessionModel(SessionService sessions) : PageModel
 
     private async Task<IActionResult> LogOutAsync()
     {
-        var upstreamIdToken = await sessions.EndEverythingReturningUpstreamIdTokenAsync(HttpContext);
+        // The app, for the audit log: the one that sent the request (client_id, or the id_token_hint's audience).
+        var app = HttpContext.GetOpenIddictServerRequest()?.ClientId
+            ?? (await HttpContext.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal?.GetClaim(Claims.Audience);
+        var upstreamIdToken = await sessions.EndEverythingReturningUpstreamIdTokenAsync(HttpContext, LogoutWay.FromApp(app));
         if (upstreamIdToken is not null && HttpContext.GetOpenIddictServerRequest() is { } request)
         {
             // A session from ID-porten ends at ID-porten too. Back from there, this same end session

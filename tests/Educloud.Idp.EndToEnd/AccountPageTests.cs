@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+using Educloud.Idp.EndToEnd.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Educloud.Idp.EndToEnd;
+
+/// <summary>
+/// The account page in a real browser (issue 12): one person logged in in two browsers sees both
+/// sessions on /account, and "Log out everywhere" in one ends both.
+/// </summary>
+public sealed partial class AccountPageTests(EndToEndFixture fixture, ITestOutputHelper output) : EndToEndTest(fixture, output)
+{
+    /// <summary>The account page on a phone-sized screen: a screenshot for a person to look at.</summary>
+    public static readonly string AccountScreenshot = Path.Combine(Path.GetTempPath(), "e2e-account-360.png");
+
+    // A number of its own: nobody else's person (the numbered ones belong to other tests).
+    private const string Pid = "27899912345";
+
+    [Fact]
+    public async Task TwoSessions_BothOnTheAccountPage_LogOutEverywhere_EndsBoth()
+    {
+        // The first browser: the account page asks for a login and comes back to it.
+        var first = await NewPageAsync();
+        await LogInToAccountPageAsync(first);
+        await Expect(first.Locator("#sessions li")).ToHaveCountAsync(1);
+
+        // The second browser (its own cookies): a second session of the same person.
+        var second = await NewPageAsync();
+        await second.SetViewportSizeAsync(360, 740);
+        await LogInToAccountPageAsync(second);
+        await Expect(second.Locator("#sessions li")).ToHaveCountAsync(2);
+        await Expect(second.Locator("#sessions li[data-this=true]")).ToContainTextAsync("This browser");
+        await Expect(second.Locator("#events")).ToContainTextAsync("Authenticator added");
+        await second.ScreenshotAsync(new() { Path = AccountScreenshot, FullPage = true });
+        (await second.EvaluateAsync<int>("document.documentElement.scrollWidth")).Should().BeLessThanOrEqualTo(360, "the page fits a phone");
+
+        await second.GetByRole(AriaRole.Button, new() { Name = "Log out everywhere" }).ClickAsync();
+
+        // ID-porten's logout (this session came from there), then both browsers are logged out.
+        await Expect(second.GetByText("Your login session has ended")).ToBeVisibleAsync();
+        foreach (var page in new[] { first, second })
+        {
+            await page.GotoAsync(Idp.Url("/account").AbsoluteUri);
+            await Expect(page).ToHaveURLAsync(LoginPage());
+        }
+
+        // TODO(issue 12, "the apps are told" in a real browser): h-bcl's back-channel logout is merged
+        // and tested in-process for this act (Account/LogOutEverywhereTellsAppsTests); here it waits
+        // for a stand-in app with a back-channel logout endpoint (ResearchApp has none yet, h-sample's
+        // sample app will): log it in through each session and expect one logout_token per sid.
+    }
+
+    /// <summary>/account without a session: the login page, ID-porten (the simulator), the code or the enrollment, and back to /account.</summary>
+    private async Task LogInToAccountPageAsync(IPage page)
+    {
+        await page.GotoAsync(Idp.Url("/account").AbsoluteUri);
+        await Expect(page).ToHaveURLAsync(LoginPage());
+        await LoginSteps.ChooseIdPortenAsync(page);
+        await page.Locator("#sim_pid_other").FillAsync(Pid);
+        await page.GetByRole(AriaRole.Radio, new() { Name = "Substantial" }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/idporten-sim/", StringComparison.Ordinal));
+        await LoginSteps.AnswerSecondFactorAsync(page, phoneOf: Pid);
+
+        await Expect(page).ToHaveURLAsync(Idp.Url("/account").AbsoluteUri);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your account" })).ToBeVisibleAsync();
+    }
+
+    [GeneratedRegex("/account/login\\?")]
+    private static partial Regex LoginPage();
+}
