@@ -76,6 +76,8 @@ public static class LoginExtensions
                 options.TokenValidationParameters.NameClaimType = "name";
                 options.SignedOutRedirectUri = "/";
                 options.BackchannelTimeout = TimeSpan.FromSeconds(10);
+                // The IdP needs no library names and versions in the authorization request.
+                options.DisableTelemetry = true;
                 options.CorrelationCookie.SecurePolicy = CookieSecurePolicy.Always;
                 options.NonceCookie.SecurePolicy = CookieSecurePolicy.Always;
                 options.Events = new OpenIdConnectEvents
