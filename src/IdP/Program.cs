@@ -5,6 +5,7 @@ using Educloud.Idp.Federation;
 using Educloud.Idp.Hosting;
 using Educloud.Idp.Keys;
 using Educloud.Idp.LocalAccounts;
+using Educloud.Idp.Logout;
 using Educloud.Idp.Pages;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
@@ -28,6 +29,7 @@ builder.AddIdpSettings()
        .AddIdpKeys()
        .AddIdpData()
        .AddIdpSessions()
+       .AddIdpBackChannelLogout()
        .AddIdpOidcServer()
        .AddIdPortenFederation()
        .AddIdpTotp()

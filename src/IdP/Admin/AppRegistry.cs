@@ -16,7 +16,9 @@ public sealed class AppRegistry(
     IOpenIddictTokenManager tokens,
     IOpenIddictAuthorizationManager authorizations,
     IHostEnvironment environment,
-    AdminActor actor)
+    AdminActor actor,
+    IdpDbContext db,
+    Logout.SessionEndings endings)
 {
     private const string FromConfiguration = "This app comes from configuration (section Clients); ";
 
@@ -127,11 +129,19 @@ public sealed class AppRegistry(
             return AdminProblems.Conflict(FromConfiguration + "remove it there.");
         }
 
-        AppDescriptors.Disable(descriptor);
-        await applications.UpdateAsync(application, descriptor, cancellationToken);
-        var id = (await applications.GetIdAsync(application, cancellationToken))!;
-        await authorizations.RevokeByApplicationIdAsync(id, cancellationToken);
-        await tokens.RevokeByApplicationIdAsync(id, cancellationToken);
+        // In one transaction: the app is told (back-channel logout) for each open session in which
+        // it got tokens, exactly when it is disabled and its grants revoked; the sessions go on for other apps.
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await endings.NotifyAppOfOpenSessionsAsync(clientId, cancellationToken);
+            AppDescriptors.Disable(descriptor);
+            await applications.UpdateAsync(application, descriptor, cancellationToken);
+            var id = (await applications.GetIdAsync(application, cancellationToken))!;
+            await authorizations.RevokeByApplicationIdAsync(id, cancellationToken);
+            await tokens.RevokeByApplicationIdAsync(id, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         await actor.AuditAsync(caller, AuditEventTypes.AppDisabled, null, clientId, reason, cancellationToken);
         return TypedResults.NoContent();
     }

@@ -131,6 +131,7 @@ public sealed partial class ClientRegistrar(
         }
 
         AppAudience.Store(descriptor, client.Audience);
+        Logout.AppBackChannel.Store(descriptor, client.BackChannelLogoutUri, client.BackChannelLogoutSessionRequired);
         return descriptor;
     }
 

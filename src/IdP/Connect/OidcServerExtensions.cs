@@ -1,6 +1,7 @@
 using Educloud.Idp.Data;
 using Educloud.Idp.Hosting;
 using Educloud.Idp.Keys;
+using Educloud.Idp.Logout;
 using Educloud.Idp.Settings;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
@@ -62,6 +63,8 @@ public static class OidcServerExtensions
                 // Introspection and revocation answer only to a token's audience or owner (TokenCallerRule).
                 options.EnforceTokenCallers();
                 options.DoNotStoreIdentityTokens();
+                // Which apps got a login in which session, and back-channel logout in discovery (Logout/).
+                options.AddBackChannelLogout();
 
                 options.RegisterScopes([.. IdpScopes.All]);
                 options.RegisterClaims(Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.Email, Claims.EmailVerified,

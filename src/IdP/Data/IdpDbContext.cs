@@ -24,10 +24,16 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
 
     public DbSet<Sessions.PendingLoginNonce> PendingLogins => Set<Sessions.PendingLoginNonce>();
 
+    public DbSet<SessionApp> SessionApps => Set<SessionApp>();
+
+    public DbSet<LogoutNotification> LogoutNotifications => Set<LogoutNotification>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
         builder.UseOpenIddict();
+        builder.ApplyConfiguration(new SessionAppConfiguration());
+        builder.ApplyConfiguration(new LogoutNotificationConfiguration());
 
         builder.Entity<IdpUser>(user =>
         {

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace Educloud.Idp.Data;
 
 /// <summary>
@@ -37,16 +35,4 @@ public sealed class UserSession
     /// session ends: kept no longer than it can be used.
     /// </summary>
     public string? UpstreamIdTokenProtected { get; set; }
-}
-
-public static class UserSessionQueries
-{
-    /// <summary>
-    /// Ends the sessions still open among <paramref name="sessions"/>, in one UPDATE: the one way a
-    /// session row ends (logout, front-channel logout, support), so the kept id_token goes with it.
-    /// </summary>
-    public static Task<int> EndOpenAsync(this IQueryable<UserSession> sessions, DateTimeOffset now, CancellationToken cancellationToken) =>
-        sessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(s => s
-            .SetProperty(x => x.EndedAt, now)
-            .SetProperty(x => x.UpstreamIdTokenProtected, (string?)null), cancellationToken);
 }

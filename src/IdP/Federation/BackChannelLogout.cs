@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Educloud.Idp.Data;
 using Educloud.Idp.Settings;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -52,7 +51,7 @@ public static partial class BackChannelLogout
 
     public static async Task<IResult> HandleAsync(
         HttpContext http,
-        IdpDbContext db,
+        Logout.SessionEndings endings,
         IOptions<IdPortenOptions> options,
         IOptionsMonitor<OpenIddictClientOptions> client,
         LogoutTokenIds tokenIds,
@@ -105,7 +104,7 @@ public static partial class BackChannelLogout
             return Refused(logger, "jti used before");
         }
 
-        var ended = await FrontChannelLogout.EndSessionsAsync(db, sid, time, http.RequestAborted);
+        var ended = await FrontChannelLogout.EndSessionsAsync(endings, sid, http.RequestAborted);
         LogEnded(logger, ended);
         return Results.Ok();
     }

@@ -1,4 +1,3 @@
-using Educloud.Idp.Data;
 using Educloud.Idp.Settings;
 using Microsoft.Extensions.Options;
 
@@ -15,9 +14,8 @@ public static partial class FrontChannelLogout
 {
     public static async Task<IResult> HandleAsync(
         HttpContext http,
-        IdpDbContext db,
+        Logout.SessionEndings endings,
         IOptions<IdPortenOptions> options,
-        TimeProvider time,
         ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(FrontChannelLogout));
@@ -35,18 +33,19 @@ public static partial class FrontChannelLogout
             return Page(http, options.Value, StatusCodes.Status400BadRequest, "The logout request names another issuer.");
         }
 
-        var ended = await EndSessionsAsync(db, sid[0]!, time, http.RequestAborted);
+        var ended = await EndSessionsAsync(endings, sid[0]!, http.RequestAborted);
         LogEnded(logger, ended);
         return Page(http, options.Value, StatusCodes.Status200OK, "You are logged out of Educloud.");
     }
 
     /// <summary>
     /// ID-porten said its session <paramref name="upstreamSid"/> is over: every IdP session it made
-    /// ends (one UPDATE, on every replica at once). The one way both front- and back-channel logout act.
+    /// ends (on every replica at once), and the research apps of those sessions are told in turn
+    /// (Logout/SessionEndings). The one way both front- and back-channel logout act.
     /// </summary>
     /// <returns>How many sessions were open.</returns>
-    public static Task<int> EndSessionsAsync(IdpDbContext db, string upstreamSid, TimeProvider time, CancellationToken cancellationToken) =>
-        db.Sessions.Where(s => s.UpstreamSessionId == upstreamSid).EndOpenAsync(time.GetUtcNow(), cancellationToken);
+    public static Task<int> EndSessionsAsync(Logout.SessionEndings endings, string upstreamSid, CancellationToken cancellationToken) =>
+        endings.EndAsync(s => s.UpstreamSessionId == upstreamSid, cancellationToken);
 
     /// <summary>
     /// Whether <paramref name="iss"/> is ID-porten's issuer, compared in canonical form: scheme and

@@ -13,6 +13,7 @@ namespace Educloud.Idp.Sessions;
 /// </summary>
 public sealed class EverySession(
     IdpDbContext db,
+    Logout.SessionEndings endings,
     IOpenIddictTokenManager tokens,
     IOpenIddictAuthorizationManager authorizations,
     TimeProvider time)
@@ -20,7 +21,8 @@ public sealed class EverySession(
     /// <returns>How many sessions were open.</returns>
     public async Task<int> EndAsync(string userId, CancellationToken cancellationToken)
     {
-        var ended = await db.Sessions.Where(s => s.UserId == userId).EndOpenAsync(time.GetUtcNow(), cancellationToken);
+        // The apps of each session are told (back-channel logout) in the same transaction.
+        var ended = await endings.EndAsync(s => s.UserId == userId, cancellationToken);
         await authorizations.RevokeBySubjectAsync(userId, cancellationToken);
         await tokens.RevokeBySubjectAsync(userId, cancellationToken);
         return ended;
@@ -36,7 +38,12 @@ public sealed class EverySession(
     public async Task<(int Sessions, int Authorizations, int Tokens)> EndEveryoneAsync(CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var sessions = await db.Sessions.EndOpenAsync(time.GetUtcNow(), cancellationToken);
+        // Every app of every open session is told (back-channel logout): written before the
+        // sessions end, in this transaction, so an incident's logout reaches the apps too.
+        await endings.NotifyEveryOpenSessionAsync(cancellationToken);
+        var sessions = await db.Sessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(s => s
+            .SetProperty(x => x.EndedAt, time.GetUtcNow())
+            .SetProperty(x => x.UpstreamIdTokenProtected, (string?)null), cancellationToken);
         var revoked = OpenIddictConstants.Statuses.Revoked;
         var grants = await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().Where(a => a.Status != revoked)
             .ExecuteUpdateAsync(a => a.SetProperty(x => x.Status, revoked), cancellationToken);

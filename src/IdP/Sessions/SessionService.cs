@@ -18,6 +18,7 @@ public sealed record UpstreamLogin(string? SessionId, string Acr, IReadOnlyList<
 /// </summary>
 public sealed partial class SessionService(
     IdpDbContext db,
+    Logout.SessionEndings endings,
     TimeProvider time,
     IOptions<IdpSessionOptions> options,
     ILogger<SessionService> logger)
@@ -88,9 +89,16 @@ public sealed partial class SessionService(
         {
             if (readUpstreamIdToken)
             {
-                var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId && s.EndedAt == null)
+                // Also from a row the timeout sweep ended (Logout/LogoutSender): it keeps the id_token
+                // for this moment; every other ending cleared it.
+                var stored = await db.Sessions.AsNoTracking().Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId)
                     .Select(s => s.UpstreamIdTokenProtected).SingleOrDefaultAsync(http.RequestAborted);
                 idToken = stored is null ? null : UnprotectOrNull(UpstreamIdTokenProtector(http, facts.UserId), stored);
+                if (stored is not null)
+                {
+                    await db.Sessions.Where(s => s.Id == facts.SessionId && s.EndedAt != null)
+                        .ExecuteUpdateAsync(s => s.SetProperty(x => x.UpstreamIdTokenProtected, (string?)null), http.RequestAborted);
+                }
             }
 
             await EndAsync(facts.SessionId, http.RequestAborted);
@@ -123,10 +131,9 @@ public sealed partial class SessionService(
     private static IDataProtector UpstreamIdTokenProtector(HttpContext http, string userId) =>
         http.RequestServices.GetRequiredService<IDataProtectionProvider>().CreateProtector("Educloud.Idp.UpstreamIdToken.v1", userId);
 
-    public async Task EndAsync(string sessionId, CancellationToken cancellationToken)
-    {
-        await db.Sessions.Where(s => s.Id == sessionId).EndOpenAsync(time.GetUtcNow(), cancellationToken);
-    }
+    /// <summary>Ends the session, revokes what its apps got in it and tells them (Logout/SessionEndings).</summary>
+    public Task EndAsync(string sessionId, CancellationToken cancellationToken) =>
+        endings.EndAsync(s => s.Id == sessionId, cancellationToken);
 
     /// <summary>Cookie validation: the cookie is only as good as its session row.</summary>
     internal static async Task ValidateAsync(CookieValidatePrincipalContext context)
@@ -138,7 +145,7 @@ public sealed partial class SessionService(
             ? null
             : await services.GetRequiredService<IdpDbContext>().Sessions.AsNoTracking()
                 .Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId)
-                .Select(s => new { s.EndedAt, s.ExpiresAt })
+                .Select(s => new { s.EndedAt, s.ExpiresAt, OwesUpstreamLogout = s.UpstreamIdTokenProtected != null })
                 .SingleOrDefaultAsync(context.HttpContext.RequestAborted);
         if (row is { EndedAt: null } && row.ExpiresAt > now)
         {
@@ -146,13 +153,14 @@ public sealed partial class SessionService(
         }
 
         context.RejectPrincipal();
-        if (row is not { EndedAt: null })
+        if (row is null || (row.EndedAt is not null && !row.OwesUpstreamLogout))
         {
             await context.HttpContext.SignOutAsync(SessionDefaults.Scheme);
         }
 
-        // Past its absolute end but never ended: the cookie stays, as an idle-expired one does, until
-        // the next page ends the session at ID-porten too (TimedOutSession, Digdir's test 8).
+        // Past its absolute end (open, or ended by the timeout sweep, which keeps ID-porten's id_token):
+        // the cookie stays, as an idle-expired one does, until the next page ends the session at
+        // ID-porten too (TimedOutSession, Digdir's test 8).
     }
 
     private static string Base64Url(byte[] bytes) => Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(bytes);

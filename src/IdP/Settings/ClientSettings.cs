@@ -25,6 +25,15 @@ public sealed class ClientSettings
     /// Absent: the app's own client id.
     /// </summary>
     public string? Audience { get; set; }
+
+    /// <summary>
+    /// Where the IdP POSTs a logout token when a session in which the app got tokens ends (OIDC
+    /// Back-Channel Logout 1.0, Logout/AppBackChannel). Absent: the app is not told.
+    /// </summary>
+    public string? BackChannelLogoutUri { get; set; }
+
+    /// <summary>The app needs the <c>sid</c> in the logout token (the IdP always sends it).</summary>
+    public bool BackChannelLogoutSessionRequired { get; set; }
 }
 
 public sealed class ClientsOptions

@@ -271,6 +271,11 @@ internal sealed class ClientsOptionsValidator(IHostEnvironment environment) : IV
                 errors.Add($"{key}:Audience {Connect.AppAudience.Rule}");
             }
 
+            if (!string.IsNullOrEmpty(client.BackChannelLogoutUri) && !Logout.AppBackChannel.IsValid(client.BackChannelLogoutUri, environment.IsDevelopment()))
+            {
+                errors.Add($"{key}:BackChannelLogoutUri {Logout.AppBackChannel.Rule(environment.IsDevelopment())}");
+            }
+
             CheckUris(client.RedirectUris, $"{key}:RedirectUris", errors);
             CheckUris(client.PostLogoutRedirectUris, $"{key}:PostLogoutRedirectUris", errors);
 

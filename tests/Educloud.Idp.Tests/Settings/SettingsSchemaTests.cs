@@ -21,6 +21,7 @@ public sealed class SettingsSchemaTests
         (Educloud.Idp.LocalAccounts.LocalAccountOptions.Section, typeof(Educloud.Idp.LocalAccounts.LocalAccountOptions)),
         (ForwardedHeadersSettings.Section, typeof(ForwardedHeadersSettings)),
         (ServerOptions.Section, typeof(ServerOptions)),
+        (Educloud.Idp.Logout.BackChannelLogoutOptions.Section, typeof(Educloud.Idp.Logout.BackChannelLogoutOptions)),
     ];
 
     public static TheoryData<string> SectionNames() => [.. Sections.Select(s => s.Section)];
