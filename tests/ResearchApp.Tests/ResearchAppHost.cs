@@ -25,6 +25,7 @@ public sealed class ResearchAppHost(IdpHost idp, TimeProvider? time = null, IDic
     public const string Origin = "https://research.test";
     public const string ClientId = "research-app";
     public const string Secret = "DEVELOPMENT-ONLY-research-app-test-secret-0123";
+    public const string BackChannelLogoutUri = Origin + "/backchannel-logout";
 
     /// <summary>The IdP's registration of the sample app, added to the IdP's test settings.</summary>
     public static Dictionary<string, string?> IdpRegistration(int index) => new()
@@ -34,6 +35,7 @@ public sealed class ResearchAppHost(IdpHost idp, TimeProvider? time = null, IDic
         [$"Clients:{index}:ClientSecret"] = Secret,
         [$"Clients:{index}:RedirectUris:0"] = Origin + "/signin-oidc",
         [$"Clients:{index}:PostLogoutRedirectUris:0"] = Origin + "/signout-callback-oidc",
+        [$"Clients:{index}:BackChannelLogoutUri"] = BackChannelLogoutUri,
         [$"Clients:{index}:Scopes:0"] = "openid",
         [$"Clients:{index}:Scopes:1"] = "profile",
         [$"Clients:{index}:Scopes:2"] = "offline_access",
