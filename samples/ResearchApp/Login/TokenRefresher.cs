@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -82,15 +81,16 @@ public sealed partial class TokenRefresher(
             var configuration = await options.ConfigurationManager!.GetConfigurationAsync(CancellationToken.None);
             using var request = new HttpRequestMessage(HttpMethod.Post, configuration.TokenEndpoint)
             {
+                // client_secret_post, as the OpenID Connect handler authenticates at PAR and the token
+                // endpoint: an app registered through the admin API names one method, and the IdP refuses the other.
                 Content = new FormUrlEncodedContent(new Dictionary<string, string>
                 {
                     ["grant_type"] = "refresh_token",
                     ["refresh_token"] = refreshToken,
+                    ["client_id"] = idp.ClientId,
+                    ["client_secret"] = idp.ClientSecret,
                 }),
             };
-            // client_secret_basic (RFC 6749 2.3.1: names and secret form-encoded before base64).
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(
-                Encoding.UTF8.GetBytes(Uri.EscapeDataString(idp.ClientId) + ":" + Uri.EscapeDataString(idp.ClientSecret))));
             using var response = await options.Backchannel.SendAsync(request, CancellationToken.None);
             var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
             if ((int)response.StatusCode is 400 or 401)
