@@ -63,6 +63,8 @@ public static class AppDescriptors
             Scopes = body.Scopes,
             // The aud of the app's access tokens (absent or empty: the client id), see AppAudience.
             Audience = body.Audience,
+            BackChannelLogoutUri = string.IsNullOrEmpty(body.BackChannelLogoutUri) ? null : body.BackChannelLogoutUri,
+            BackChannelLogoutSessionRequired = body.BackChannelLogoutSessionRequired,
         };
         var validation = new ClientsOptionsValidator(environment).Validate(null, new ClientsOptions { Clients = [settings] });
         if (validation.Failed)
@@ -94,7 +96,9 @@ public static class AppDescriptors
         return new AppInfo(d.ClientId!, d.DisplayName, d.ClientType, method, d.ConsentType ?? ConsentTypes.Implicit,
             [.. d.RedirectUris.Select(u => u.OriginalString)], [.. d.PostLogoutRedirectUris.Select(u => u.OriginalString)],
             IsDisabled(d) ? [] : scopes, IsFromConfiguration(d) ? "configuration" : "api", IsDisabled(d),
-            Audience: AppAudience.Stored(d.Properties) ?? d.ClientId!);
+            Audience: AppAudience.Stored(d.Properties) ?? d.ClientId!,
+            BackChannelLogoutUri: Logout.AppBackChannel.StoredUri(d.Properties),
+            BackChannelLogoutSessionRequired: Logout.AppBackChannel.StoredSessionRequired(d.Properties));
     }
 
     public static bool IsFromConfiguration(OpenIddictApplicationDescriptor d) =>

@@ -17,8 +17,21 @@ public static class AppEndpoints
         apps.MapPut("/{clientId}", UpdateAsync).WithName("UpdateApp")
             .WithSummary("Replaces an app's settings (rotateSecret: a new secret, shown once). Not for apps from configuration.");
         apps.MapPost("/{clientId}/disable", DisableAsync).WithName("DisableApp")
-            .WithSummary("Disables an app: it can no longer log anyone in, and its tokens and authorizations are revoked. A reason is required.");
+            .WithSummary("Disables an app: it can no longer log anyone in, its tokens and authorizations are revoked, and it is told "
+                + "(back-channel logout) for each open session in which it got tokens. A reason is required.");
+        apps.MapGet("/{clientId}/logout-deliveries", DeliveriesAsync).WithName("GetAppLogoutDeliveries")
+            .WithSummary("The app's back-channel logout notifications not delivered: pending (being retried) and failed (given up), and the latest 20.");
+        api.MapGet("/logout-deliveries", AllDeliveriesAsync).RequireAuthorization(AdminApiExtensions.AdminPolicy).WithTags("Apps")
+            .WithName("ListLogoutDeliveries")
+            .WithSummary("Every app with back-channel logout notifications pending or failed.");
     }
+
+    private static async Task<Results<Ok<LogoutDeliveries>, ProblemHttpResult>> DeliveriesAsync(
+        string clientId, AppRegistry registry, Logout.OutboxStatus outbox, CancellationToken cancellationToken) =>
+        await registry.FindAsync(clientId, cancellationToken) is null ? AdminProblems.AppNotFound() : TypedResults.Ok(await outbox.OfAsync(clientId, cancellationToken));
+
+    private static async Task<Ok<List<LogoutDeliveries>>> AllDeliveriesAsync(Logout.OutboxStatus outbox, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await outbox.AllAsync(cancellationToken));
 
     private static async Task<Ok<List<AppInfo>>> ListAsync(AppRegistry registry, CancellationToken cancellationToken) =>
         TypedResults.Ok(await registry.ListAsync(cancellationToken));

@@ -13,7 +13,9 @@ public sealed record AppRequest(
     string? ConsentType,
     bool RotateSecret = false,
     string? Reason = null,
-    string? Audience = null);
+    string? Audience = null,
+    string? BackChannelLogoutUri = null,
+    bool BackChannelLogoutSessionRequired = false);
 
 public sealed record AppInfo(
     string ClientId,
@@ -27,4 +29,12 @@ public sealed record AppInfo(
     string Source,
     bool Disabled,
     string? ClientSecret = null,
-    string? Audience = null);
+    string? Audience = null,
+    string? BackChannelLogoutUri = null,
+    bool BackChannelLogoutSessionRequired = false);
+
+/// <summary>An app's back-channel logout notifications not delivered yet (pending) or given up (failed), and the latest of them.</summary>
+public sealed record LogoutDeliveries(string ClientId, int Pending, int Failed, IReadOnlyList<LogoutDelivery> Latest);
+
+/// <summary>One notification: when its session ended, how often it was tried, when next, and why the last try failed.</summary>
+public sealed record LogoutDelivery(string State, DateTimeOffset SessionEndedAt, int Attempts, DateTimeOffset NextAttemptAt, string? LastError);

@@ -9,6 +9,7 @@ public static class LogoutExtensions
     {
         builder.GetValidated(BackChannelLogoutOptions.Section, new BackChannelLogoutOptionsValidator());
         builder.Services.AddScoped<SessionEndings>();
+        builder.Services.AddScoped<OutboxStatus>();
         builder.Services.AddSingleton<LogoutIssuer>();
         builder.Services.AddSingleton<LogoutTokens>();
         builder.Services.AddSingleton<LogoutMetrics>();
