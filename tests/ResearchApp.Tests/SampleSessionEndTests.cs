@@ -1,11 +1,6 @@
-using System.Net;
-using System.Text.Json;
 using Educloud.Idp.Connect;
-using Educloud.Idp.Logout;
 using Educloud.Idp.Tests.Federation.Digdir;
 using Educloud.Idp.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using OpenIddict.Abstractions;
 
 namespace Educloud.ResearchApp.Tests;
 
@@ -126,10 +121,11 @@ public sealed class SampleSessionEndTests(ResearchAppFixture fixture) : IClassFi
             redirectUris = new[] { ResearchAppHost.Origin + "/signin-oidc" },
             postLogoutRedirectUris = new[] { ResearchAppHost.Origin + "/signout-callback-oidc" },
             scopes = new[] { "openid", "profile", "offline_access" },
+            backChannelLogoutUri = ResearchAppHost.BackChannelLogoutUri,
+            backChannelLogoutSessionRequired = true,
             reason = "a research app",
         });
         status.Should().Be(201, body.ToString());
-        await RegisterBackChannelLogoutUriAsync(pair.Idp, clientId);
         var secret = body.GetProperty("clientSecret").GetString()!;
         await using var app = pair.NewApp(new Dictionary<string, string?> { ["Idp:ClientId"] = clientId, ["Idp:ClientSecret"] = secret });
         pair.LogoutTarget = app;
@@ -142,22 +138,6 @@ public sealed class SampleSessionEndTests(ResearchAppFixture fixture) : IClassFi
         (await pair.Sender.DeliverDueAsync()).Should().Be(1);
         await ShouldBeGoneAsync(pair, person, clientId, secret, "invalid_client");
     }
-
-    /// <summary>
-    /// The admin API has no field for it yet: the registration's property is set as the API would
-    /// (AppBackChannel, the same property configured apps get).
-    /// </summary>
-    private static Task<bool> RegisterBackChannelLogoutUriAsync(IdpHost idp, string clientId) =>
-        AdminApi.InScopeAsync(idp, async services =>
-        {
-            var applications = services.GetRequiredService<IOpenIddictApplicationManager>();
-            var application = (await applications.FindByClientIdAsync(clientId))!;
-            var descriptor = new OpenIddictApplicationDescriptor();
-            await applications.PopulateAsync(descriptor, application);
-            AppBackChannel.Store(descriptor, ResearchAppHost.BackChannelLogoutUri, sessionRequired: true);
-            await applications.UpdateAsync(application, descriptor);
-            return true;
-        });
 
     /// <summary>A person logged in to the sample app: their browser, the app's home page, who they are and the app's refresh token.</summary>
     private sealed record Person(TestBrowser Browser, BrowserPage Home, string UserId, string RefreshToken);
