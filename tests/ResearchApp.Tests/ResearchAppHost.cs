@@ -36,6 +36,7 @@ public sealed class ResearchAppHost(IdpHost idp, TimeProvider? time = null, IDic
         [$"Clients:{index}:RedirectUris:0"] = Origin + "/signin-oidc",
         [$"Clients:{index}:PostLogoutRedirectUris:0"] = Origin + "/signout-callback-oidc",
         [$"Clients:{index}:BackChannelLogoutUri"] = BackChannelLogoutUri,
+        [$"Clients:{index}:BackChannelLogoutSessionRequired"] = "true",
         [$"Clients:{index}:Scopes:0"] = "openid",
         [$"Clients:{index}:Scopes:1"] = "profile",
         [$"Clients:{index}:Scopes:2"] = "offline_access",
