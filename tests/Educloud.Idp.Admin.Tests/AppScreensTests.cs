@@ -51,6 +51,35 @@ public sealed class AppScreensTests(ConsoleFixture fixture) : IClassFixture<Cons
     }
 
     [Fact]
+    public async Task AdminRegistersAnAppWithABackChannelLogoutUri_DetailsShowItAndItsDeliveries_EditIsPrefilled()
+    {
+        var (adminPid, _) = await fixture.PersonAsync(AdminRoles.Admin);
+        var (admin, _) = await fixture.LogInToConsoleAsync(adminPid);
+        var clientId = "study-" + Guid.NewGuid().ToString("N")[..8];
+        var registered = await admin.SubmitAsync(await admin.GetAsync(ConsoleHost.Origin + "/apps/new"), "main form[method=post]", new Dictionary<string, string>
+        {
+            ["Input.ClientId"] = clientId,
+            ["Input.DisplayName"] = "A study",
+            ["Input.ClientType"] = "confidential",
+            ["Input.RedirectUris"] = "https://study.example.org/signin-oidc",
+            ["Input.Scopes"] = "openid profile offline_access",
+            ["Input.BackChannelLogoutUri"] = "https://study.example.org/backchannel-logout",
+            ["Input.BackChannelLogoutSessionRequired"] = "true",
+            ["Input.Reason"] = "new study (ticket 102)",
+        });
+        registered.Status.Should().Be(HttpStatusCode.OK, registered.Body);
+
+        var details = await admin.GetAsync($"{ConsoleHost.Origin}/apps/{clientId}");
+
+        details.Document.QuerySelector(".app-backchannel-uri")!.TextContent.Should().Be("https://study.example.org/backchannel-logout");
+        details.Document.QuerySelector(".app-logout-deliveries .pending")!.TextContent.Should().Be("0");
+        details.Document.QuerySelector(".app-logout-deliveries .failed")!.TextContent.Should().Be("0");
+        var edit = await admin.GetAsync($"{ConsoleHost.Origin}/apps/{clientId}/edit");
+        ((IHtmlInputElement)edit.Document.QuerySelector("input[name='Input.BackChannelLogoutUri']")!).Value.Should().Be("https://study.example.org/backchannel-logout");
+        ((IHtmlInputElement)edit.Document.QuerySelector("input[name='Input.BackChannelLogoutSessionRequired'][type=checkbox]")!).IsChecked.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task AdminEditsAnApiRegisteredApp_FormPrefilled_NewRedirectUriSaved()
     {
         var (adminPid, _) = await fixture.PersonAsync(AdminRoles.Admin);

@@ -72,6 +72,9 @@ public sealed class AdminApiClient(HttpClient http, IHttpContextAccessor accesso
         return await ReadAsync<AppInfo>(response, cancellationToken);
     }
 
+    public Task<LogoutDeliveries> LogoutDeliveriesAsync(string clientId, CancellationToken cancellationToken) =>
+        GetAsync<LogoutDeliveries>(Base + "apps/" + Uri.EscapeDataString(clientId) + "/logout-deliveries", cancellationToken);
+
     public Task DisableAppAsync(string clientId, string reason, CancellationToken cancellationToken) =>
         PostAsync(Base + "apps/" + Uri.EscapeDataString(clientId) + "/disable", new ReasonRequest(reason), cancellationToken);
 

@@ -71,7 +71,9 @@ public sealed record AppRequest(
     string? ConsentType,
     bool RotateSecret = false,
     string? Reason = null,
-    string? Audience = null);
+    string? Audience = null,
+    string? BackChannelLogoutUri = null,
+    bool BackChannelLogoutSessionRequired = false);
 
 public sealed record AppInfo(
     string ClientId,
@@ -85,7 +87,9 @@ public sealed record AppInfo(
     string Source,
     bool Disabled,
     string? ClientSecret = null,
-    string? Audience = null)
+    string? Audience = null,
+    string? BackChannelLogoutUri = null,
+    bool BackChannelLogoutSessionRequired = false)
 {
     /// <summary>The aud of the app's access tokens: the client id of its API, or its own client id (the default).</summary>
     public string EffectiveAudience => Audience ?? ClientId;
@@ -96,3 +100,8 @@ public sealed record AppInfo(
     /// <summary>Apps from configuration are changed only there (the API refuses with 409).</summary>
     public bool Editable => Source == "api" && !Disabled;
 }
+
+/// <summary>An app's back-channel logout notifications not delivered yet (pending) or given up (failed), and the latest of them.</summary>
+public sealed record LogoutDeliveries(string ClientId, int Pending, int Failed, IReadOnlyList<LogoutDelivery> Latest);
+
+public sealed record LogoutDelivery(string State, DateTimeOffset SessionEndedAt, int Attempts, DateTimeOffset NextAttemptAt, string? LastError);

@@ -77,22 +77,7 @@ public sealed partial class LogoutSender(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
-        var now = time.GetUtcNow();
-        var due = await db.LogoutNotifications.AsNoTracking()
-            .Where(n => n.State == LogoutNotificationState.Pending && n.NextAttemptAt <= now && (n.ClaimedUntil == null || n.ClaimedUntil < now))
-            .OrderBy(n => n.NextAttemptAt).Take(BatchSize).ToListAsync(cancellationToken);
-        var claimed = new List<LogoutNotification>();
-        foreach (var row in due)
-        {
-            var won = await db.LogoutNotifications
-                .Where(n => n.Id == row.Id && n.State == LogoutNotificationState.Pending && (n.ClaimedUntil == null || n.ClaimedUntil < now))
-                .ExecuteUpdateAsync(n => n.SetProperty(x => x.ClaimedUntil, now + Lease).SetProperty(x => x.ClaimedBy, owner), cancellationToken);
-            if (won == 1)
-            {
-                claimed.Add(row);
-            }
-        }
-
+        var claimed = await ClaimAsync(db, await DueAsync(db, cancellationToken), cancellationToken);
         var outcomes = await Task.WhenAll(claimed.Select(row => SendAsync(row, cancellationToken)));
         var delivered = 0;
         foreach (var (row, error) in claimed.Zip(outcomes))
@@ -111,6 +96,37 @@ public sealed partial class LogoutSender(
         }
 
         return delivered;
+    }
+
+    /// <summary>The notifications due now and not under a live claim (another replica's, or this one's).</summary>
+    internal async Task<List<LogoutNotification>> DueAsync(IdpDbContext db, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return await db.LogoutNotifications.AsNoTracking()
+            .Where(n => n.State == LogoutNotificationState.Pending && n.NextAttemptAt <= now && (n.ClaimedUntil == null || n.ClaimedUntil < now))
+            .OrderBy(n => n.NextAttemptAt).Take(BatchSize).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Claims each row with one conditional UPDATE; returns those this instance won. Two replicas that
+    /// read the same rows at once both try, and each row changes for one of them only.
+    /// </summary>
+    internal async Task<List<LogoutNotification>> ClaimAsync(IdpDbContext db, List<LogoutNotification> due, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var claimed = new List<LogoutNotification>();
+        foreach (var row in due)
+        {
+            var won = await db.LogoutNotifications
+                .Where(n => n.Id == row.Id && n.State == LogoutNotificationState.Pending && (n.ClaimedUntil == null || n.ClaimedUntil < now))
+                .ExecuteUpdateAsync(n => n.SetProperty(x => x.ClaimedUntil, now + Lease).SetProperty(x => x.ClaimedBy, owner), cancellationToken);
+            if (won == 1)
+            {
+                claimed.Add(row);
+            }
+        }
+
+        return claimed;
     }
 
     /// <returns>Null when the app took it (200 or 204, section 2.8), else why not (never with the token).</returns>

@@ -29,6 +29,12 @@ public class AppSettingsInput
     [RegularExpression("^[A-Za-z0-9._-]*$", ErrorMessage = "The audience is a client id: letters, digits, '-', '_', '.'.")]
     public string? Audience { get; set; }
 
+    /// <summary>Where the IdP POSTs a logout token when a session the app got tokens in ends; empty: not told.</summary>
+    [StringLength(2000)]
+    public string? BackChannelLogoutUri { get; set; }
+
+    public bool BackChannelLogoutSessionRequired { get; set; }
+
     [Required(ErrorMessage = "A reason is required: it goes to the audit log.")]
     [StringLength(1000)]
     public string? Reason { get; set; }
@@ -43,13 +49,17 @@ public class AppSettingsInput
         Scopes = string.Join(' ', app.Scopes.Distinct(StringComparer.Ordinal)),
         // The default (the app itself) stays an empty field, so it follows the client id.
         Audience = app.AudienceIsTheApp ? null : app.EffectiveAudience,
+        BackChannelLogoutUri = app.BackChannelLogoutUri,
+        BackChannelLogoutSessionRequired = app.BackChannelLogoutSessionRequired,
     };
 
     /// <summary>The API request for these settings (call only when the model state is valid).</summary>
     public AppRequest ToRequest(string clientId, string? tokenEndpointAuthMethod = null, string? consentType = null) =>
         new(clientId, DisplayName, ClientType, tokenEndpointAuthMethod,
             Lines(RedirectUris), Lines(PostLogoutRedirectUris), [.. Scopes!.Split(' ', StringSplitOptions.RemoveEmptyEntries)],
-            consentType, Reason: Reason!.Trim(), Audience: string.IsNullOrWhiteSpace(Audience) ? null : Audience.Trim());
+            consentType, Reason: Reason!.Trim(), Audience: string.IsNullOrWhiteSpace(Audience) ? null : Audience.Trim(),
+            BackChannelLogoutUri: string.IsNullOrWhiteSpace(BackChannelLogoutUri) ? null : BackChannelLogoutUri.Trim(),
+            BackChannelLogoutSessionRequired: BackChannelLogoutSessionRequired);
 
     /// <summary>The API's refusal of the values (400) or of the change (409): shown on the form; anything else goes to the error page.</summary>
     public static bool IsFormProblem(AdminApiException problem) =>

@@ -11,10 +11,16 @@ public sealed class AppDetailsModel(AdminApiClient api) : PageModel
 {
     public AppInfo App { get; private set; } = null!;
 
+    /// <summary>The app's back-channel logout notifications not delivered (pending, failed).</summary>
+    public LogoutDeliveries Deliveries { get; private set; } = null!;
+
     /// <summary>What the previous screen did (Edit: "Saved …"), once.</summary>
     [TempData]
     public string? Message { get; set; }
 
-    public async Task OnGetAsync(string clientId, CancellationToken cancellationToken) =>
+    public async Task OnGetAsync(string clientId, CancellationToken cancellationToken)
+    {
         App = await api.GetAppAsync(clientId, cancellationToken);
+        Deliveries = await api.LogoutDeliveriesAsync(clientId, cancellationToken);
+    }
 }
