@@ -5,7 +5,9 @@ using Educloud.Idp.Federation;
 using Educloud.Idp.Hosting;
 using Educloud.Idp.Keys;
 using Educloud.Idp.LocalAccounts;
+using Educloud.Idp.Mail;
 using Educloud.Idp.Pages;
+using Educloud.Idp.Profile;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
 using Educloud.Idp.Totp;
@@ -33,6 +35,8 @@ builder.AddIdpSettings()
        .AddIdpTotp()
        .AddIdpLocalAccounts()
        .AddIdpPages()
+       .AddIdpMail()
+       .AddIdpProfile()
        .AddIdpAdminApi()
        .AddIdpOperations()
        .AddIdpLogRedaction()

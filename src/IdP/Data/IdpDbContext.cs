@@ -24,6 +24,10 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
 
     public DbSet<Sessions.PendingLoginNonce> PendingLogins => Set<Sessions.PendingLoginNonce>();
 
+    public DbSet<Profile.EmailConfirmation> EmailConfirmations => Set<Profile.EmailConfirmation>();
+
+    public DbSet<Profile.ChangeNotice> ChangeNotices => Set<Profile.ChangeNotice>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -96,5 +100,7 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
             audit.HasIndex(a => new { a.UserId, a.At });
             audit.HasIndex(a => new { a.Type, a.At });
         });
+
+        Profile.ProfileModel.Configure(builder);
     }
 }

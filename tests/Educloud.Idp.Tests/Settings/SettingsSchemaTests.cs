@@ -21,6 +21,7 @@ public sealed class SettingsSchemaTests
         (Educloud.Idp.LocalAccounts.LocalAccountOptions.Section, typeof(Educloud.Idp.LocalAccounts.LocalAccountOptions)),
         (ForwardedHeadersSettings.Section, typeof(ForwardedHeadersSettings)),
         (ServerOptions.Section, typeof(ServerOptions)),
+        (Educloud.Idp.Mail.MailOptions.Section, typeof(Educloud.Idp.Mail.MailOptions)),
     ];
 
     public static TheoryData<string> SectionNames() => [.. Sections.Select(s => s.Section)];
