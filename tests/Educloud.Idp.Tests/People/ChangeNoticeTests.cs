@@ -1,6 +1,9 @@
 using System.Net;
 using Educloud.Idp.Connect;
+using Educloud.Idp.Data;
 using Educloud.Idp.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 
 namespace Educloud.Idp.Tests.People;
@@ -118,6 +121,25 @@ public sealed class ChangeNoticeTests(PeopleFixture fixture) : IClassFixture<Peo
         fixture.Smtp.To(unconfirmed).Should().ContainSingle("only the link, never a notice to an unconfirmed address");
         var (_, enroll) = await fixture.ToSecondFactorAsync(silent);
         enroll.Document.QuerySelector("[data-change-notice=authenticator-revoked]").Should().NotBeNull(enroll.Body);
+    }
+
+    [Fact]
+    public async Task AnAddressNobodyConfirmed_GetsNoNotice()
+    {
+        // As support types one for a local user: on the person's row, never confirmed by them.
+        var pid = Flows.NewPid();
+        var typed = PeopleFixture.NewAddress("typed");
+        var (browser, welcome) = await fixture.FirstLoginAsync(pid);
+        await Flows.SkipWelcomeAsync(browser, welcome);
+        var userId = await AdminApi.UserIdAsync(Idp, pid);
+        await AdminApi.InScopeAsync(Idp, s => s.GetRequiredService<IdpDbContext>().Users.Where(u => u.Id == userId)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.Email, typed).SetProperty(x => x.NormalizedEmail, typed.ToUpperInvariant())));
+        var admin = await AdminApi.LogInAsync(Idp, AdminRoles.Support);
+
+        var (status, _, _) = await AdminApi.SendAsync(Idp, admin.AccessToken, HttpMethod.Post, $"/api/admin/users/{userId}/authenticator/revoke", new { reason = "test" });
+
+        status.Should().Be(204);
+        fixture.Smtp.To(typed).Should().BeEmpty();
     }
 
     private static void NoSecretsIn(MimeMessage mail, string pid, string userId, string other)
