@@ -54,12 +54,8 @@ public sealed class ChangeNoticeTests(PeopleFixture fixture) : IClassFixture<Peo
         await fixture.PersonWithConfirmedAddressAsync(pid, address);
         var userId = await AdminApi.UserIdAsync(Idp, pid);
 
-        fixture.Clock.Advance(TimeSpan.FromSeconds(30));
-        var browser = Idp.NewBrowser();
-        var simulator = await browser.SubmitAsync(await browser.GetAsync(IdpHost.Origin + "/account/new-code"), "form[method=post]");
-        var enroll = await browser.SubmitAsync(simulator, values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Flows.Substantial });
-        enroll.Document.QuerySelectorAll("[data-change-notice]").Should().BeEmpty("nothing has changed yet");
-        var done = await Flows.AnswerSecondFactorAsync(browser, enroll, pid);
+        var (enroll, done) = await fixture.ReplaceAuthenticatorAsync(pid);
+        enroll.Document.QuerySelectorAll("[data-change-notice]").Should().BeEmpty("nothing had changed yet");
         done.Document.QuerySelector("[data-notice=authenticator-replaced]").Should().NotBeNull(done.Body);
         done.Document.QuerySelectorAll("[data-change-notice]").Should().BeEmpty();
 
@@ -80,12 +76,8 @@ public sealed class ChangeNoticeTests(PeopleFixture fixture) : IClassFixture<Peo
     public async Task WrongCodeOnTheNoticePage_KeepsTheNotice()
     {
         var pid = Flows.NewPid();
-        var (first, welcome) = await fixture.FirstLoginAsync(pid);
-        await Flows.SkipWelcomeAsync(first, welcome);
-        fixture.Clock.Advance(TimeSpan.FromSeconds(30));
-        var replacing = Idp.NewBrowser();
-        var simulator = await replacing.SubmitAsync(await replacing.GetAsync(IdpHost.Origin + "/account/new-code"), "form[method=post]");
-        await Flows.AnswerSecondFactorAsync(replacing, await replacing.SubmitAsync(simulator, values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Flows.Substantial }), pid);
+        await fixture.LoggedInAsync(pid);
+        await fixture.ReplaceAuthenticatorAsync(pid);
 
         var (browser, code) = await fixture.ToSecondFactorAsync(pid);
         var refused = await browser.SubmitAsync(code, "form[method=post]", new Dictionary<string, string> { ["code"] = "000000" });
@@ -101,11 +93,9 @@ public sealed class ChangeNoticeTests(PeopleFixture fixture) : IClassFixture<Peo
     {
         var pid = Flows.NewPid();
         var unconfirmed = PeopleFixture.NewAddress("unconfirmed");
-        var (browser, welcome) = await fixture.FirstLoginAsync(pid);
-        await browser.SubmitAsync(welcome, "main form[method=post]", new Dictionary<string, string> { ["email"] = unconfirmed });
+        await fixture.GaveAddressAsync(pid, unconfirmed);
         var silent = Flows.NewPid();
-        var (other, otherWelcome) = await fixture.FirstLoginAsync(silent);
-        await Flows.SkipWelcomeAsync(other, otherWelcome);
+        await fixture.LoggedInAsync(silent);
         var admin = await AdminApi.LogInAsync(Idp, AdminRoles.Support);
         var before = fixture.Smtp.Received.Count;
 
@@ -129,8 +119,7 @@ public sealed class ChangeNoticeTests(PeopleFixture fixture) : IClassFixture<Peo
         // As support types one for a local user: on the person's row, never confirmed by them.
         var pid = Flows.NewPid();
         var typed = PeopleFixture.NewAddress("typed");
-        var (browser, welcome) = await fixture.FirstLoginAsync(pid);
-        await Flows.SkipWelcomeAsync(browser, welcome);
+        await fixture.LoggedInAsync(pid);
         var userId = await AdminApi.UserIdAsync(Idp, pid);
         await AdminApi.InScopeAsync(Idp, s => s.GetRequiredService<IdpDbContext>().Users.Where(u => u.Id == userId)
             .ExecuteUpdateAsync(u => u.SetProperty(x => x.Email, typed).SetProperty(x => x.NormalizedEmail, typed.ToUpperInvariant())));

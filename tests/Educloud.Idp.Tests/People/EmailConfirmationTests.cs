@@ -48,9 +48,7 @@ public sealed class EmailConfirmationTests(PeopleFixture fixture) : IClassFixtur
     {
         var pid = Flows.NewPid();
         var address = PeopleFixture.NewAddress();
-        var (browser, welcome) = await fixture.FirstLoginAsync(pid);
-        await browser.SubmitAsync(welcome, "main form[method=post]", new Dictionary<string, string> { ["email"] = address });
-        var link = PeopleFixture.LinkIn(fixture.Smtp.To(address).Single().TextBody);
+        var (_, link) = await fixture.GaveAddressAsync(pid, address);
         var one = Idp.NewBrowser();
         var page = await one.GetAsync(link);
         var other = Idp.NewBrowser();
@@ -67,9 +65,7 @@ public sealed class EmailConfirmationTests(PeopleFixture fixture) : IClassFixtur
     {
         var pid = Flows.NewPid();
         var address = PeopleFixture.NewAddress();
-        var (browser, welcome) = await fixture.FirstLoginAsync(pid);
-        await browser.SubmitAsync(welcome, "main form[method=post]", new Dictionary<string, string> { ["email"] = address });
-        var link = PeopleFixture.LinkIn(fixture.Smtp.To(address).Single().TextBody);
+        var (_, link) = await fixture.GaveAddressAsync(pid, address);
         var reader = Idp.NewBrowser();
         var page = await reader.GetAsync(link);
 
@@ -90,9 +86,7 @@ public sealed class EmailConfirmationTests(PeopleFixture fixture) : IClassFixtur
     {
         var pid = Flows.NewPid();
         var address = PeopleFixture.NewAddress();
-        var (browser, welcome) = await fixture.FirstLoginAsync(pid);
-        await browser.SubmitAsync(welcome, "main form[method=post]", new Dictionary<string, string> { ["email"] = address });
-        var real = PeopleFixture.LinkIn(fixture.Smtp.To(address).Single().TextBody);
+        var (_, real) = await fixture.GaveAddressAsync(pid, address);
         var reader = Idp.NewBrowser();
         var form = await reader.GetAsync(real);
 
@@ -111,9 +105,7 @@ public sealed class EmailConfirmationTests(PeopleFixture fixture) : IClassFixtur
         var pid = Flows.NewPid();
         var first = PeopleFixture.NewAddress("first");
         var second = PeopleFixture.NewAddress("second");
-        var (browser, welcome) = await fixture.FirstLoginAsync(pid);
-        await browser.SubmitAsync(welcome, "main form[method=post]", new Dictionary<string, string> { ["email"] = first });
-        var oldLink = PeopleFixture.LinkIn(fixture.Smtp.To(first).Single().TextBody);
+        var (browser, oldLink) = await fixture.GaveAddressAsync(pid, first);
 
         fixture.Clock.Advance(TimeSpan.FromSeconds(30));
         var changed = await ChangeAddressAsync(browser, second, Idp.Authenticators.NextCode(pid, fixture.Clock));
@@ -162,8 +154,7 @@ public sealed class EmailConfirmationTests(PeopleFixture fixture) : IClassFixtur
     public async Task NameOnTheProfilePage_IsSavedWithoutACode()
     {
         var pid = Flows.NewPid();
-        var (browser, welcome) = await fixture.FirstLoginAsync(pid);
-        await Flows.SkipWelcomeAsync(browser, welcome);
+        var browser = await fixture.LoggedInAsync(pid);
         var profile = await browser.GetAsync(IdpHost.Origin + "/account/profile");
 
         var saved = await browser.SubmitAsync(profile, "form[action*='handler=name']", new Dictionary<string, string> { ["displayName"] = "Kari Nordmann" });

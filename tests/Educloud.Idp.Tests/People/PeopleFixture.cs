@@ -51,6 +51,32 @@ public sealed partial class PeopleFixture : IAsyncLifetime
         return (browser, await Flows.ThroughIdPortenAsync(browser, IdpHost.Origin + "/account/login", pid));
     }
 
+    /// <summary>A first login that gives <paramref name="address"/> (not confirmed yet): the logged-in browser and the link mailed.</summary>
+    public async Task<(TestBrowser Browser, string Link)> GaveAddressAsync(string pid, string address)
+    {
+        var (browser, welcome) = await FirstLoginAsync(pid);
+        await browser.SubmitAsync(welcome, "main form[method=post]", new Dictionary<string, string> { ["email"] = address });
+        return (browser, LinkIn(Smtp.To(address).Single().TextBody));
+    }
+
+    /// <summary>A first login that skips the first-login page: the logged-in browser.</summary>
+    public async Task<TestBrowser> LoggedInAsync(string pid)
+    {
+        var (browser, welcome) = await FirstLoginAsync(pid);
+        await Flows.SkipWelcomeAsync(browser, welcome);
+        return browser;
+    }
+
+    /// <summary>"Need a new one-time code?": a fresh ID-porten login and a new authenticator, confirmed; the page after it.</summary>
+    public async Task<(BrowserPage Enroll, BrowserPage Done)> ReplaceAuthenticatorAsync(string pid)
+    {
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var browser = Idp.NewBrowser();
+        var simulator = await browser.SubmitAsync(await browser.GetAsync(IdpHost.Origin + "/account/new-code"), "form[method=post]");
+        var enroll = await browser.SubmitAsync(simulator, values: new Dictionary<string, string> { ["sim_pid"] = pid, ["sim_acr"] = Flows.Substantial });
+        return (enroll, await Flows.AnswerSecondFactorAsync(browser, enroll, pid));
+    }
+
     /// <summary>A person who gave <paramref name="address"/> at their first login and opened the link: a logged-in browser.</summary>
     public async Task<TestBrowser> PersonWithConfirmedAddressAsync(string pid, string address, string name = "Ola Nordmann")
     {

@@ -38,8 +38,7 @@ public sealed class SupportSearchTests(PeopleFixture fixture) : IClassFixture<Pe
     {
         var pid = Flows.NewPid();
         var unique = Guid.NewGuid().ToString("N")[..8];
-        var (browser, welcome) = await fixture.FirstLoginAsync(pid);
-        await browser.SubmitAsync(welcome, "main form[method=post]", new Dictionary<string, string> { ["email"] = $"pending.{unique}@example.test" });
+        await fixture.GaveAddressAsync(pid, $"pending.{unique}@example.test");
         var support = await AdminApi.LogInAsync(Idp, AdminRoles.Support);
 
         var (status, found, _) = await AdminApi.SendAsync(Idp, support.AccessToken, HttpMethod.Get, "/api/admin/users?q=pending." + unique);
