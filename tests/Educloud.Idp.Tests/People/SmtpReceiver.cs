@@ -18,6 +18,7 @@ public sealed class SmtpReceiver : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly SmtpServer.SmtpServer server;
     private readonly Task running;
+    private bool stopped;
 
     public SmtpReceiver()
     {
@@ -51,6 +52,12 @@ public sealed class SmtpReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (stopped)
+        {
+            return;
+        }
+
+        stopped = true;
         await stop.CancelAsync();
         try
         {
