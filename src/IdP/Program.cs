@@ -6,7 +6,9 @@ using Educloud.Idp.Hosting;
 using Educloud.Idp.Keys;
 using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Logout;
+using Educloud.Idp.Mail;
 using Educloud.Idp.Pages;
+using Educloud.Idp.Profile;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
 using Educloud.Idp.Totp;
@@ -35,6 +37,8 @@ builder.AddIdpSettings()
        .AddIdpTotp()
        .AddIdpLocalAccounts()
        .AddIdpPages()
+       .AddIdpMail()
+       .AddIdpProfile()
        .AddIdpAdminApi()
        .AddIdpOperations()
        .AddIdpLogRedaction()

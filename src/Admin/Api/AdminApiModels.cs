@@ -3,7 +3,7 @@ namespace Educloud.Idp.Admin.Api;
 // The admin API's shapes (src/IdP/Admin/*Endpoints.cs), as the console reads them. The console
 // never references the IdP: the API (OpenAPI at /openapi/v1.json) is the only contract.
 
-public sealed record UserSummary(string Id, string? UserName, string? DisplayName, string? Email, bool FromIdPorten, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt)
+public sealed record UserSummary(string Id, string? UserName, string? DisplayName, string? Email, bool EmailConfirmed, bool FromIdPorten, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt)
 {
     public string Name => DisplayName ?? UserName ?? Id;
 }

@@ -1,4 +1,5 @@
 using Educloud.Idp.Data;
+using Educloud.Idp.Profile;
 using Educloud.Idp.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -15,14 +16,22 @@ public sealed partial class UserActions(
     IdpDbContext db,
     EverySession everySession,
     AdminActor actor,
+    ChangeNotices notices,
     ILogger<UserActions> logger)
 {
     public Task<Results<NoContent, ProblemHttpResult>> RevokeAuthenticatorAsync(string id, string reason, ApiCaller caller, CancellationToken cancellationToken) =>
         ActAsync(id, AuditEventTypes.AuthenticatorRevoked, caller, async user =>
         {
+            var active = await db.TotpFactors.CountAsync(f => f.UserId == user.Id && f.State == Totp.TotpFactorState.Active, cancellationToken);
             await db.TotpFactors.Where(f => f.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
+            // Saved with the audit event below; the person is told at their next login, and by mail now.
+            var notice = active > 0 ? notices.Add(user.Id, ChangeNoticeKinds.AuthenticatorRevoked) : null;
             var sessions = await EndEverySessionAsync(user, AuditEventTypes.AuthenticatorRevoked, reason, caller, cancellationToken);
             LogRevoked(logger, user.Id, caller.UserId, sessions);
+            if (notice is not null)
+            {
+                await notices.MailAsync(notice);
+            }
         }, cancellationToken);
 
     /// <summary>Ends every IdP session of the person and revokes what apps hold (tokens and authorizations).</summary>

@@ -17,7 +17,11 @@ public sealed class UserDirectory(
     IOptions<TotpOptions> totp,
     TimeProvider time)
 {
-    /// <summary>By name, username, email (contains), or national identity number (exact, through its lookup hash).</summary>
+    /// <summary>
+    /// By name, username, email (contains, any case), or national identity number (exact, through its
+    /// lookup hash). Text is compared upper-cased (invariant) against the normalized columns, so "ola"
+    /// finds "Ola Nordmann" and "øyvind" finds "Øyvind" on SQLite and PostgreSQL alike.
+    /// </summary>
     public async Task<List<UserSummary>> SearchAsync(string query, CancellationToken cancellationToken)
     {
         IQueryable<IdpUser> found;
@@ -28,11 +32,11 @@ public sealed class UserDirectory(
         }
         else
         {
-            var pattern = "%" + query.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            var pattern = "%" + query.ToUpperInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
             found = db.Users.Where(u =>
-                EF.Functions.Like(u.UserName!, pattern, "\\")
-                || EF.Functions.Like(u.DisplayName!, pattern, "\\")
-                || EF.Functions.Like(u.Email!, pattern, "\\"));
+                EF.Functions.Like(u.NormalizedUserName!, pattern, "\\")
+                || EF.Functions.Like(u.NormalizedDisplayName!, pattern, "\\")
+                || EF.Functions.Like(u.NormalizedEmail!, pattern, "\\"));
         }
 
         var list = await found.OrderBy(u => u.UserName).Take(50).ToListAsync(cancellationToken);

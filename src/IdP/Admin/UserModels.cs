@@ -5,9 +5,10 @@ namespace Educloud.Idp.Admin;
 // The admin API's people, as JSON (the console's copy, src/Admin/Api/AdminApiModels.cs, is checked
 // against /openapi/v1.json by ConsoleApiContractTests).
 
-public sealed record UserSummary(string Id, string? UserName, string? DisplayName, string? Email, bool FromIdPorten, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt)
+/// <param name="Email">The person's address: confirmed by them through a link (<paramref name="EmailConfirmed"/>), or typed by support for a local user.</param>
+public sealed record UserSummary(string Id, string? UserName, string? DisplayName, string? Email, bool EmailConfirmed, bool FromIdPorten, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt)
 {
-    internal static UserSummary Of(IdpUser u) => new(u.Id, u.UserName, u.DisplayName, u.Email, u.PidHash is not null, u.CreatedAt, u.LastLoginAt);
+    internal static UserSummary Of(IdpUser u) => new(u.Id, u.UserName, u.DisplayName, u.Email, u.EmailConfirmed, u.PidHash is not null, u.CreatedAt, u.LastLoginAt);
 }
 
 public sealed record AuthenticatorStatus(Guid Id, string State, DateTimeOffset CreatedAt, DateTimeOffset? ConfirmedAt, DateTimeOffset? LastUsedAt);

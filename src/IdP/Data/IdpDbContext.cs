@@ -28,6 +28,10 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
 
     public DbSet<LogoutNotification> LogoutNotifications => Set<LogoutNotification>();
 
+    public DbSet<Profile.EmailConfirmation> EmailConfirmations => Set<Profile.EmailConfirmation>();
+
+    public DbSet<Profile.ChangeNotice> ChangeNotices => Set<Profile.ChangeNotice>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -102,5 +106,7 @@ public abstract class IdpDbContext(DbContextOptions options) : IdentityDbContext
             audit.HasIndex(a => new { a.UserId, a.At });
             audit.HasIndex(a => new { a.Type, a.At });
         });
+
+        Profile.ProfileModel.Configure(builder);
     }
 }

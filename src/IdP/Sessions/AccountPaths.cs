@@ -22,6 +22,15 @@ public static class AccountPaths
     public const string ForeignEid = "/account/foreign-eid";
     public const string Error = "/error";
 
+    /// <summary>The first login's "What should support call you?" (Profile/).</summary>
+    public const string Welcome = "/account/welcome";
+
+    /// <summary>The person's name and email address.</summary>
+    public const string Profile = "/account/profile";
+
+    /// <summary>Where the link in an address confirmation mail leads (with <c>?token=</c>).</summary>
+    public const string ConfirmEmail = "/account/confirm-email";
+
     /// <summary>The error page for a login that failed (one generic message; the log says why).</summary>
     public const string LoginError = Error + "?reason=login";
 
@@ -30,6 +39,9 @@ public static class AccountPaths
 
     /// <summary>The start page saying <paramref name="notice"/> (one of <see cref="StartNotice"/>).</summary>
     public static string StartWith(string notice) => Start + "?notice=" + notice;
+
+    /// <summary>The first-login page, then on to <paramref name="next"/> (a local path, checked again by the page).</summary>
+    public static string WelcomeThen(string next) => Welcome + "?" + ReturnUrlParameter + "=" + Uri.EscapeDataString(next);
 
     /// <summary>The code page saying <paramref name="notice"/> (one of <see cref="CodePageNotice"/>).</summary>
     public static string CodeWith(string notice) => Code + "?notice=" + notice;

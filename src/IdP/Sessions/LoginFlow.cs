@@ -1,6 +1,7 @@
 using Educloud.Idp.Data;
 using Educloud.Idp.Hosting;
 using Educloud.Idp.LocalAccounts;
+using Educloud.Idp.Profile;
 using Educloud.Idp.Totp;
 
 namespace Educloud.Idp.Sessions;
@@ -25,7 +26,7 @@ namespace Educloud.Idp.Sessions;
 /// requests, or a copied cookie, only one acts) and gives it back only when the code was wrong
 /// (ASVS 5 7.2.4 / 7.4.1). There is no bypass, no "remember this device", no "later".
 /// </remarks>
-public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbContext db, AuditLog audit, IdpMetrics metrics, TimeProvider time)
+public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbContext db, AuditLog audit, IdpMetrics metrics, TimeProvider time, ChangeNotices notices)
 {
     // 1. The first factor.
 
@@ -156,7 +157,15 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
         var result = await totp.ConfirmEnrollmentAsync(pending.UserId, factorId, code ?? "", http, pending.ClientId);
         if (result == TotpResult.Accepted)
         {
-            return await StartSessionAsync(http, pending, replacing ? StartNotice.AuthenticatorReplaced : null);
+            var step = await StartSessionAsync(http, pending, replacing ? StartNotice.AuthenticatorReplaced : null);
+            if (replacing)
+            {
+                // After the session started (which marks the notices this login showed as seen):
+                // this one is for the person's next login, and their mailbox now.
+                await notices.RecordAsync(pending.UserId, ChangeNoticeKinds.AuthenticatorReplaced, http.RequestAborted);
+            }
+
+            return step;
         }
 
         if (result == TotpResult.AlreadyConfirmed)
@@ -235,13 +244,33 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
         audit.Add(AuditEventTypes.LoginSucceeded, user.Id, new(http.Connection.RemoteIpAddress), pending.ClientId, reason: acr);
         await sessions.SignInAsync(http, user, pending.First.IdPorten, amr, acr);
         metrics.LoginCompleted(password: pending.First.Kind == FirstFactorKind.Password);
-        if (notice is not null && LocalUrl.OrRoot(pending.ReturnUrl) == AccountPaths.Start)
+        // The code or enrollment page of this login showed them (ChangeNoticesAsync).
+        await notices.MarkSeenAsync(user.Id, http.RequestAborted);
+        var next = notice is not null && LocalUrl.OrRoot(pending.ReturnUrl) == AccountPaths.Start
+            ? AccountPaths.StartWith(notice)
+            : LocalUrl.ToLocation(pending.ReturnUrl, http.Request.PathBase);
+        return new LoginStep.Redirect(await WelcomeFirstAsync(user, next, http.RequestAborted));
+    }
+
+    /// <summary>
+    /// The first login of someone support knows by no name goes by the page "What should support call
+    /// you?" (skippable, shown once), then on to <paramref name="next"/>.
+    /// </summary>
+    private async Task<string> WelcomeFirstAsync(IdpUser user, string next, CancellationToken cancellationToken)
+    {
+        if (user.ProfilePromptedAt is not null || user.DisplayName is not null)
         {
-            return new LoginStep.Redirect(AccountPaths.StartWith(notice));
+            return next;
         }
 
-        return new LoginStep.Redirect(LocalUrl.ToLocation(pending.ReturnUrl, http.Request.PathBase));
+        user.ProfilePromptedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        return AccountPaths.WelcomeThen(next);
     }
+
+    /// <summary>What the code or enrollment page of a live pending login tells the person about their authenticator (<see cref="ChangeNotices"/>).</summary>
+    public async Task<IReadOnlyList<ChangeNotice>> ChangeNoticesAsync(HttpContext http) =>
+        await PendingLogin.ReadAsync(http) is { } pending ? await notices.UnseenAsync(pending.UserId, http.RequestAborted) : [];
 
     // The login page.
 

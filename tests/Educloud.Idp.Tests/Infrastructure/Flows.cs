@@ -50,24 +50,33 @@ public static class Flows
 
     /// <summary>
     /// What the person does after ID-porten: scan the QR code and confirm (first time), or type the
-    /// code from the app. Pages other than these are returned as they are.
+    /// code from the app; then, at a first login, skip "What should support call you?" (unless
+    /// <paramref name="skipWelcome"/> is false). Pages other than these are returned as they are.
     /// </summary>
-    public static async Task<BrowserPage> AnswerSecondFactorAsync(TestBrowser browser, BrowserPage page, string pid)
+    public static async Task<BrowserPage> AnswerSecondFactorAsync(TestBrowser browser, BrowserPage page, string pid, bool skipWelcome = true)
     {
         if (page.Address.AbsolutePath == "/account/enroll" && page.Status == HttpStatusCode.OK)
         {
             var secret = OtpNet.Base32Encoding.ToBytes(page.Document.QuerySelector("code.secret")!.TextContent.Replace(" ", "", StringComparison.Ordinal));
             browser.Authenticators.Scanned(pid, secret);
-            return await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = browser.Authenticators.NextCode(pid, browser.Clock) });
+            var answered = await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = browser.Authenticators.NextCode(pid, browser.Clock) });
+            return skipWelcome ? await SkipWelcomeAsync(browser, answered) : answered;
         }
 
         if (page.Address.AbsolutePath == "/account/code" && page.Status == HttpStatusCode.OK && browser.Authenticators.Has(pid))
         {
-            return await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = browser.Authenticators.NextCode(pid, browser.Clock) });
+            var answered = await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = browser.Authenticators.NextCode(pid, browser.Clock) });
+            return skipWelcome ? await SkipWelcomeAsync(browser, answered) : answered;
         }
 
         return page;
     }
+
+    /// <summary>The first login's "What should support call you?" page, skipped (its Skip link); any other page as it is.</summary>
+    public static async Task<BrowserPage> SkipWelcomeAsync(TestBrowser browser, BrowserPage page) =>
+        page.Address.AbsolutePath == "/account/welcome" && page.Status == HttpStatusCode.OK
+            ? await browser.GetAsync(new Uri(page.Address, page.Document.QuerySelector("a#skip")!.GetAttribute("href")).AbsoluteUri)
+            : page;
 
     /// <summary>A research app's authorization request, built by hand (for protocol tests).</summary>
     public static string AuthorizeUrl(

@@ -22,6 +22,7 @@ public sealed class SettingsSchemaTests
         (ForwardedHeadersSettings.Section, typeof(ForwardedHeadersSettings)),
         (ServerOptions.Section, typeof(ServerOptions)),
         (Educloud.Idp.Logout.BackChannelLogoutOptions.Section, typeof(Educloud.Idp.Logout.BackChannelLogoutOptions)),
+        (Educloud.Idp.Mail.MailOptions.Section, typeof(Educloud.Idp.Mail.MailOptions)),
     ];
 
     public static TheoryData<string> SectionNames() => [.. Sections.Select(s => s.Section)];

@@ -46,7 +46,7 @@ public sealed class TotpLoginTests(IdpFixture fixture) : IClassFixture<IdpFixtur
         var now = Idp.Clock.GetUtcNow().ToUnixTimeSeconds();
 
         var confirm = ExternalTool.Run("oathtool", "--totp", "-b", base32, "-N", $"@{now}");
-        var done = await browser.SubmitAsync(enroll, "form[method=post]", new Dictionary<string, string> { ["code"] = confirm });
+        var done = await Flows.SkipWelcomeAsync(browser, await browser.SubmitAsync(enroll, "form[method=post]", new Dictionary<string, string> { ["code"] = confirm }));
         done.Address.AbsolutePath.Should().Be("/", done.Body);
 
         var other = Idp.NewBrowser();

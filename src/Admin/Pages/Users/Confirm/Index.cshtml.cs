@@ -39,6 +39,9 @@ public sealed class ConfirmModel(AdminApiClient api) : PageModel
 
     public EnrollmentCodeResponse? EnrollmentCode { get; private set; }
 
+    /// <summary>When the authenticator in use was set up: one more fact the person on the phone can confirm.</summary>
+    public DateTimeOffset? AuthenticatorAdded { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string id, string operation, CancellationToken cancellationToken)
     {
         await LoadAsync(id, operation, cancellationToken);
@@ -102,5 +105,6 @@ public sealed class ConfirmModel(AdminApiClient api) : PageModel
         var details = await api.GetUserAsync(id, cancellationToken);
         Person = details.User;
         MayChange = details.MayChange;
+        AuthenticatorAdded = details.Current is { } current ? current.ConfirmedAt ?? current.CreatedAt : null;
     }
 }

@@ -106,6 +106,10 @@ namespace Educloud.Idp.Data.Migrations.PostgreSql
                     b.Property<DateTimeOffset?>("LockoutEnd")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("NormalizedDisplayName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("NormalizedEmail")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
@@ -130,6 +134,9 @@ namespace Educloud.Idp.Data.Migrations.PostgreSql
                     b.Property<string>("PidProtected")
                         .HasColumnType("text");
 
+                    b.Property<DateTimeOffset?>("ProfilePromptedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("text");
 
@@ -147,6 +154,8 @@ namespace Educloud.Idp.Data.Migrations.PostgreSql
                         .HasColumnType("character varying(256)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("NormalizedDisplayName");
 
                     b.HasIndex("NormalizedEmail")
                         .HasDatabaseName("EmailIndex");
@@ -329,6 +338,72 @@ namespace Educloud.Idp.Data.Migrations.PostgreSql
                     b.HasIndex("UserId", "CodeHash");
 
                     b.ToTable("EnrollmentCodes", (string)null);
+                });
+
+            modelBuilder.Entity("Educloud.Idp.Profile.ChangeNotice", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset?>("SeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "SeenAt");
+
+                    b.ToTable("ChangeNotices", (string)null);
+                });
+
+            modelBuilder.Entity("Educloud.Idp.Profile.EmailConfirmation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("EmailConfirmations", (string)null);
                 });
 
             modelBuilder.Entity("Educloud.Idp.Sessions.PendingLoginNonce", b =>
@@ -774,6 +849,24 @@ namespace Educloud.Idp.Data.Migrations.PostgreSql
                 });
 
             modelBuilder.Entity("Educloud.Idp.LocalAccounts.EnrollmentCode", b =>
+                {
+                    b.HasOne("Educloud.Idp.Data.IdpUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Educloud.Idp.Profile.ChangeNotice", b =>
+                {
+                    b.HasOne("Educloud.Idp.Data.IdpUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Educloud.Idp.Profile.EmailConfirmation", b =>
                 {
                     b.HasOne("Educloud.Idp.Data.IdpUser", null)
                         .WithMany()

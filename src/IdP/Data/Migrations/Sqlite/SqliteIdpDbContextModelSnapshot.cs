@@ -99,6 +99,10 @@ namespace Educloud.Idp.Data.Migrations.Sqlite
                     b.Property<long?>("LockoutEnd")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("NormalizedDisplayName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("NormalizedEmail")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -123,6 +127,9 @@ namespace Educloud.Idp.Data.Migrations.Sqlite
                     b.Property<string>("PidProtected")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ProfilePromptedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("TEXT");
 
@@ -140,6 +147,8 @@ namespace Educloud.Idp.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("NormalizedDisplayName");
 
                     b.HasIndex("NormalizedEmail")
                         .HasDatabaseName("EmailIndex");
@@ -322,6 +331,72 @@ namespace Educloud.Idp.Data.Migrations.Sqlite
                     b.HasIndex("UserId", "CodeHash");
 
                     b.ToTable("EnrollmentCodes", (string)null);
+                });
+
+            modelBuilder.Entity("Educloud.Idp.Profile.ChangeNotice", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "SeenAt");
+
+                    b.ToTable("ChangeNotices", (string)null);
+                });
+
+            modelBuilder.Entity("Educloud.Idp.Profile.EmailConfirmation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("EmailConfirmations", (string)null);
                 });
 
             modelBuilder.Entity("Educloud.Idp.Sessions.PendingLoginNonce", b =>
@@ -761,6 +836,24 @@ namespace Educloud.Idp.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Educloud.Idp.LocalAccounts.EnrollmentCode", b =>
+                {
+                    b.HasOne("Educloud.Idp.Data.IdpUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Educloud.Idp.Profile.ChangeNotice", b =>
+                {
+                    b.HasOne("Educloud.Idp.Data.IdpUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Educloud.Idp.Profile.EmailConfirmation", b =>
                 {
                     b.HasOne("Educloud.Idp.Data.IdpUser", null)
                         .WithMany()

@@ -22,6 +22,9 @@ public sealed class CodeModel(LoginFlow flow, IOptions<TotpOptions> options) : P
 
     public bool AlreadySetUp { get; private set; }
 
+    /// <summary>What was done to the authenticator since the last login (revoked, replaced).</summary>
+    public IReadOnlyList<Educloud.Idp.Profile.ChangeNotice> ChangeNotices { get; private set; } = [];
+
     /// <summary>A lockout's end as a time of day, rounded up to the minute so that "after" is true.</summary>
     public static string Shown(DateTimeOffset until) =>
         new DateTimeOffset((until.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute * TimeSpan.TicksPerMinute, TimeSpan.Zero)
@@ -35,6 +38,7 @@ public sealed class CodeModel(LoginFlow flow, IOptions<TotpOptions> options) : P
         }
 
         AlreadySetUp = notice == CodePageNotice.AlreadySetUp;
+        ChangeNotices = await flow.ChangeNoticesAsync(HttpContext);
         return Page();
     }
 
@@ -46,6 +50,7 @@ public sealed class CodeModel(LoginFlow flow, IOptions<TotpOptions> options) : P
                 Lockout = refused.Lockout;
                 Failed = Lockout is null;
                 Response.StatusCode = StatusCodes.Status400BadRequest;
+                ChangeNotices = await flow.ChangeNoticesAsync(HttpContext);
                 return Page();
             case LoginStep.Redirect redirect:
                 return Redirect(redirect.Location);

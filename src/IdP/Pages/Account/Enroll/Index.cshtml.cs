@@ -38,12 +38,15 @@ public sealed class EnrollModel(LoginFlow flow, QrCodes qr, IOptions<TotpOptions
     /// <summary>The code was right but for a QR code that has expired (or was replaced): a new one is shown.</summary>
     public bool Expired { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync() => Show(await flow.EnrollmentPageAsync(HttpContext));
+    /// <summary>What was done to the authenticator since the last login (revoked by support, replaced).</summary>
+    public IReadOnlyList<Educloud.Idp.Profile.ChangeNotice> ChangeNotices { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync() => await ShowAsync(await flow.EnrollmentPageAsync(HttpContext));
 
     public async Task<IActionResult> OnPostAsync(Guid factorId, string? code) =>
-        Show(await flow.ConfirmEnrollmentAsync(HttpContext, await antiforgery.IsRequestValidAsync(HttpContext), factorId, code));
+        await ShowAsync(await flow.ConfirmEnrollmentAsync(HttpContext, await antiforgery.IsRequestValidAsync(HttpContext), factorId, code));
 
-    private IActionResult Show(LoginStep step)
+    private async Task<IActionResult> ShowAsync(LoginStep step)
     {
         switch (step)
         {
@@ -57,6 +60,7 @@ public sealed class EnrollModel(LoginFlow flow, QrCodes qr, IOptions<TotpOptions
                 GroupedSecret = TotpCode.Grouped(shown.Enrollment.Secret);
                 QrCode = qr.PngDataUri(TotpCode.OtpAuthUri(shown.Enrollment.Secret, settings.Issuer, Account, settings.Digits, settings.PeriodSeconds));
                 Replacing = shown.Replacing;
+                ChangeNotices = await flow.ChangeNoticesAsync(HttpContext);
                 if (shown.Refused is { } refused)
                 {
                     Expired = refused is TotpResult.Expired or TotpResult.NoAuthenticator;
