@@ -23,7 +23,18 @@ public sealed class LogoutIssuer(IOptions<ServerOptions> server, IConfiguration 
     }
 
     public string Value =>
-        (ServerOptions.Normalize(server.Value.Issuer)
-            ?? Volatile.Read(ref seen)
-            ?? new Uri(SimulatorIssuer.FromServerUrls(configuration[WebHostDefaults.ServerUrlsKey], configuration[WebHostDefaults.HttpPortsKey]) + "/")).AbsoluteUri;
+        (ServerOptions.Normalize(server.Value.Issuer) ?? Volatile.Read(ref seen) ?? new Uri(ServerAddress() + "/")).AbsoluteUri;
+
+    private string ServerAddress()
+    {
+        try
+        {
+            return SimulatorIssuer.FromServerUrls(configuration[WebHostDefaults.ServerUrlsKey], configuration[WebHostDefaults.HttpPortsKey]);
+        }
+        catch (SettingsException)
+        {
+            // A port chosen at start (0): Development only, and only until the first login is seen.
+            return SimulatorIssuer.KestrelDefault;
+        }
+    }
 }

@@ -71,6 +71,18 @@ public sealed partial class LogoutSender(
         return ended;
     }
 
+    /// <summary>How long a failed notification stays visible to admins (as long as pruned sessions and tokens stay, Data/Pruning).</summary>
+    public static readonly TimeSpan KeepFailedFor = Pruning.KeepFor;
+
+    /// <summary>Deletes failed notifications older than <see cref="KeepFailedFor"/> (an idempotent DELETE, safe on every replica).</summary>
+    public async Task<int> PruneFailedAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var threshold = time.GetUtcNow() - KeepFailedFor;
+        return await scope.ServiceProvider.GetRequiredService<IdpDbContext>().LogoutNotifications
+            .Where(n => n.State == LogoutNotificationState.Failed && n.CreatedAt < threshold).ExecuteDeleteAsync(cancellationToken);
+    }
+
     /// <summary>Claims the notifications due, sends them, and records each outcome.</summary>
     /// <returns>How many were delivered.</returns>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
@@ -207,12 +219,18 @@ public sealed partial class LogoutSenderLoop(LogoutSender sender, IOptions<BackC
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.PollInterval, time);
+        var nextPrune = time.GetUtcNow();
         do
         {
             try
             {
                 await sender.EndTimedOutSessionsAsync(stoppingToken);
                 await sender.DeliverDueAsync(stoppingToken);
+                if (time.GetUtcNow() >= nextPrune)
+                {
+                    await sender.PruneFailedAsync(stoppingToken);
+                    nextPrune = time.GetUtcNow() + Pruning.Interval;
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

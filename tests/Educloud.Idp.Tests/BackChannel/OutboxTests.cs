@@ -76,6 +76,11 @@ public sealed class OutboxTests : IAsyncLifetime
         body.GetProperty("latest")[0].GetProperty("lastError").GetString().Should().Be("ConnectionError");
         var (_, all, _) = await AdminApi.SendAsync(idp, admin.AccessToken, HttpMethod.Get, "/api/admin/logout-deliveries");
         all.EnumerateArray().Select(a => a.GetProperty("clientId").GetString()).Should().Contain(IdpHost.AppClientId);
+
+        var sender = idp.Services.GetRequiredService<LogoutSender>();
+        (await sender.PruneFailedAsync(CancellationToken.None)).Should().Be(0, "a failed notification stays visible for a week");
+        time.Advance(TimeSpan.FromDays(8));
+        (await sender.PruneFailedAsync(CancellationToken.None)).Should().Be(1);
     }
 
     [Fact]
@@ -86,11 +91,7 @@ public sealed class OutboxTests : IAsyncLifetime
         (await CountAsync(first, login.Sid)).Should().Be(1, "the notification waits in the database");
 
         // A new IdP process on the same database and keys (the first one sends nothing more).
-        using var second = BackChannelIdp.Create(receiver, time, new Dictionary<string, string?>(FixedIssuer)
-        {
-            ["Database:ConnectionString"] = first.ConnectionString,
-            ["Keys:DevelopmentKeysDirectory"] = first.KeysDirectory,
-        });
+        using var second = ReplicaOf(first);
 
         (await BackChannelIdp.DeliverAsync(second)).Should().Be(1);
         await LogoutReceiver.ValidateAsync(second, receiver.For(login.Sid).Should().ContainSingle().Subject);
@@ -108,13 +109,7 @@ public sealed class OutboxTests : IAsyncLifetime
             sids.Add((await LoggedOutAsync(first)).Sid);
         }
 
-        var shared = new Dictionary<string, string?>(FixedIssuer)
-        {
-            ["Database:Provider"] = database == TestDatabase.PostgreSql ? "PostgreSql" : "Sqlite",
-            ["Database:ConnectionString"] = first.ConnectionString,
-            ["Keys:DevelopmentKeysDirectory"] = first.KeysDirectory,
-        };
-        using var second = BackChannelIdp.Create(receiver, time, shared);
+        using var second = ReplicaOf(first);
         _ = second.Server;
 
         var delivered = await Task.WhenAll(
@@ -139,12 +134,7 @@ public sealed class OutboxTests : IAsyncLifetime
             await LoggedOutAsync(first);
         }
 
-        using var second = BackChannelIdp.Create(receiver, time, new Dictionary<string, string?>(FixedIssuer)
-        {
-            ["Database:Provider"] = database == TestDatabase.PostgreSql ? "PostgreSql" : "Sqlite",
-            ["Database:ConnectionString"] = first.ConnectionString,
-            ["Keys:DevelopmentKeysDirectory"] = first.KeysDirectory,
-        });
+        using var second = ReplicaOf(first);
         await using var one = first.Services.CreateAsyncScope();
         await using var two = second.Services.CreateAsyncScope();
         var (senderOne, dbOne) = (first.Services.GetRequiredService<LogoutSender>(), one.ServiceProvider.GetRequiredService<IdpDbContext>());
@@ -189,6 +179,14 @@ public sealed class OutboxTests : IAsyncLifetime
         await LogoutReceiver.ValidateAsync(idp, receiver.For(login.Sid).Should().ContainSingle().Subject);
         (await BackChannelIdp.RefreshStatusAsync(idp, login.RefreshToken)).Should().Be(400);
     }
+
+    /// <summary>Another IdP on the same database and key files (a replica, or the same IdP restarted).</summary>
+    private IdpHost ReplicaOf(IdpHost first) => BackChannelIdp.Create(receiver, time, new Dictionary<string, string?>(FixedIssuer)
+    {
+        ["Database:Provider"] = first.Database == TestDatabase.PostgreSql ? "PostgreSql" : "Sqlite",
+        ["Database:ConnectionString"] = first.ConnectionString,
+        ["Keys:DevelopmentKeysDirectory"] = first.KeysDirectory,
+    });
 
     /// <summary>A person logged in to the test app, then out on the start page: one notification waits.</summary>
     private static async Task<AppLogin> LoggedOutAsync(IdpHost idp)
