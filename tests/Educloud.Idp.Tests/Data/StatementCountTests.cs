@@ -20,19 +20,23 @@ public abstract class StatementCountTests(StatementCountFixture fixture)
     /// <summary>
     /// A whole login's statements (docs/performance.md lists them, "Session 6"). SQLite counts one
     /// more: EF Core sends a batch of an UPDATE and an INSERT as one command to PostgreSQL, as two to SQLite.
+    /// Issue 12 added four on both (the notices of change: a read on the code page and an UPDATE at
+    /// the session's start; the app recorded in the session at authorize: an INSERT and the session
+    /// re-read) and on SQLite one more (the login's audit event, in the session's batch on PostgreSQL);
+    /// docs/performance.md, "Session 6", says which could go.
     /// </summary>
     protected abstract int LoginBound { get; }
 
     public sealed class OnSqlite() : StatementCountTests(new StatementCountFixture(TestDatabase.Sqlite)), IDisposable
     {
-        protected override int LoginBound => 26;
+        protected override int LoginBound => 31;
 
         public void Dispose() => Fixture.Dispose();
     }
 
     public sealed class OnPostgreSql() : StatementCountTests(new StatementCountFixture(TestDatabase.PostgreSql)), IDisposable
     {
-        protected override int LoginBound => 25;
+        protected override int LoginBound => 29;
 
         public void Dispose() => Fixture.Dispose();
     }
