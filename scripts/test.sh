@@ -41,6 +41,9 @@ has_nginx    || { echo "error: nginx is missing and could not be installed; the 
 # hundreds of hosts across the test projects run into the kernel's per-user limit (128 by default).
 # Tests never change settings files while a host runs.
 export DOTNET_hostBuilder__reloadConfigOnChange=false
+# The same limit for the static files' watcher (asp-append-version watches wwwroot in every host):
+# polling instead of inotify (issue 12's tests brought the count of live hosts past it in CI).
+export DOTNET_USE_POLLING_FILE_WATCHER=1
 
 dotnet tool restore >/dev/null
 dotnet build Educloud.Idp.sln -c Release -warnaserror -nologo -clp:ErrorsOnly

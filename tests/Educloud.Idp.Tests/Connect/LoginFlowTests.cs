@@ -157,6 +157,7 @@ public abstract class LoginFlowTests(IdpFixture fixture)
     public async Task CodePresentedWhileItsFirstRedemptionIsStillIssuing_RevokesTheAuthorization_SoLaterTokensAreRefused()
     {
         var browser = await fixture.LoggedInBrowserAsync();
+        var before = await ValidCodeEntriesAsync();
         var pkce = Pkce.New();
         await browser.GetAsync(Flows.AuthorizeUrl(pkce: pkce));
         var code = Flows.RedirectParameters(browser)["code"];
@@ -168,9 +169,10 @@ public abstract class LoginFlowTests(IdpFixture fixture)
         using (var scope = Idp.Services.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
-            var row = await db.Set<OpenIddictEntityFrameworkCoreToken>().Include(t => t.Authorization)
-                .Where(t => t.Type == OpenIddictConstants.TokenTypeIdentifiers.Private.AuthorizationCode && t.Status == OpenIddictConstants.Statuses.Valid)
-                .OrderByDescending(t => t.CreationDate).FirstAsync();
+            // This code's entry: the one valid code entry that was not there before (creation times
+            // can be equal under the fixture's clock, so "the newest" would be a guess).
+            var id = (await ValidCodeEntriesAsync()).Except(before).Single();
+            var row = await db.Set<OpenIddictEntityFrameworkCoreToken>().Include(t => t.Authorization).SingleAsync(t => t.Id == id);
             authorizationId = row.Authorization!.Id!;
             await db.Set<OpenIddictEntityFrameworkCoreToken>().Where(t => t.Id == row.Id)
                 .ExecuteUpdateAsync(t => t.SetProperty(x => x.Status, OpenIddictConstants.Statuses.Redeemed));
@@ -187,6 +189,14 @@ public abstract class LoginFlowTests(IdpFixture fixture)
             (await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().Where(a => a.Id == authorizationId).Select(a => a.Status).SingleAsync())
                 .Should().Be(OpenIddictConstants.Statuses.Revoked);
         }
+    }
+
+    private async Task<List<string>> ValidCodeEntriesAsync()
+    {
+        using var scope = Idp.Services.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<IdpDbContext>().Set<OpenIddictEntityFrameworkCoreToken>()
+            .Where(t => t.Type == OpenIddictConstants.TokenTypeIdentifiers.Private.AuthorizationCode && t.Status == OpenIddictConstants.Statuses.Valid)
+            .Select(t => t.Id!).ToListAsync();
     }
 
     [Fact]
