@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Educloud.Idp.EndToEnd.Infrastructure;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -35,6 +36,19 @@ public sealed partial class AccountPageTests(EndToEndFixture fixture, ITestOutpu
         await second.ScreenshotAsync(new() { Path = AccountScreenshot, FullPage = true });
         (await second.EvaluateAsync<int>("document.documentElement.scrollWidth")).Should().BeLessThanOrEqualTo(360, "the page fits a phone");
 
+        // The app logs in through each session (single sign-on: no new login), so each session has it.
+        await using var app = await ResearchApp.StartAsync(Fixture.AccountApp.Port);
+        var sids = new List<string>();
+        foreach (var page in new[] { first, second })
+        {
+            var login = new AppLogin(Idp, Fixture.AccountApp);
+            await page.GotoAsync(login.AuthorizeUrl());
+            var (_, idToken) = await login.RedeemAsync(await app.CallbackAsync(Chromium.Timeout));
+            sids.Add(idToken["sid"].ToString()!);
+        }
+
+        sids.Should().OnlyHaveUniqueItems();
+        await second.GotoAsync(Idp.Url("/account").AbsoluteUri);
         await second.GetByRole(AriaRole.Button, new() { Name = "Log out everywhere" }).ClickAsync();
 
         // ID-porten's logout (this session came from there), then both browsers are logged out.
@@ -45,10 +59,22 @@ public sealed partial class AccountPageTests(EndToEndFixture fixture, ITestOutpu
             await Expect(page).ToHaveURLAsync(LoginPage());
         }
 
-        // TODO(issue 12, "the apps are told" in a real browser): h-bcl's back-channel logout is merged
-        // and tested in-process for this act (Account/LogOutEverywhereTellsAppsTests); here it waits
-        // for a stand-in app with a back-channel logout endpoint (ResearchApp has none yet, h-sample's
-        // sample app will): log it in through each session and expect one logout_token per sid.
+        // The app is told of both sessions' end (OIDC Back-Channel Logout 1.0), by the IdP's sender
+        // from its outbox (it polls every few seconds): one logout_token per session.
+        var told = new List<JsonWebToken>();
+        for (var i = 0; i < 2; i++)
+        {
+            told.Add(new JsonWebToken(await app.LogoutTokenAsync(TimeSpan.FromSeconds(60))));
+        }
+
+        told.Select(t => t.GetClaim("sid").Value).Should().BeEquivalentTo(sids);
+        foreach (var token in told)
+        {
+            token.Audiences.Should().Equal(Fixture.AccountApp.ClientId);
+            token.Typ.Should().Be("logout+jwt");
+            token.GetPayloadValue<System.Text.Json.JsonElement>("events").TryGetProperty("http://schemas.openid.net/event/backchannel-logout", out _).Should().BeTrue();
+            token.TryGetPayloadValue<string>("nonce", out _).Should().BeFalse("a logout token never carries a nonce");
+        }
     }
 
     /// <summary>/account without a session: the login page, ID-porten (the simulator), the code or the enrollment, and back to /account.</summary>

@@ -32,6 +32,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
         ResearchAppSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         SsoAppA = RegisteredApp.New("e2e-sso-a");
         SsoAppB = RegisteredApp.New("e2e-sso-b");
+        AccountApp = RegisteredApp.New("e2e-account-app", backChannelLogout: true);
     }
 
     public const string ResearchAppClientId = "e2e-app";
@@ -49,6 +50,9 @@ public sealed class EndToEndFixture : IAsyncLifetime
     /// <inheritdoc cref="SsoAppA"/>
     public RegisteredApp SsoAppB { get; }
 
+    /// <summary>An app registered for back-channel logout: told when the account page's "Log out everywhere" ends its sessions.</summary>
+    public RegisteredApp AccountApp { get; }
+
     public IdpProcess Idp => idp ?? throw new InvalidOperationException("The IdP is not running.");
 
     public async Task InitializeAsync()
@@ -57,7 +61,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
         // Clients:1 support-console): environment variables at an existing index would merge into
         // that entry (its extra scopes, admin_api included, and logout URI would stick to e2e-app).
         // The binder turns the section's children into a list in order.
-        var settings = new Dictionary<string, string>(SsoAppA.Settings(91).Concat(SsoAppB.Settings(92)))
+        var settings = new Dictionary<string, string>(SsoAppA.Settings(91).Concat(SsoAppB.Settings(92)).Concat(AccountApp.Settings(93)))
         {
             ["Clients__90__ClientId"] = ResearchAppClientId,
             ["Clients__90__DisplayName"] = "E2E app",

@@ -18,9 +18,13 @@ public sealed class ResearchApp : IAsyncDisposable
 
     public const string LoggedOutPath = "/logged-out";
 
+    /// <summary>OIDC Back-Channel Logout 1.0: the IdP POSTs a logout_token here (apps registered with it).</summary>
+    public const string BackChannelLogoutPath = "/backchannel-logout";
+
     private readonly WebApplication app;
     private readonly Channel<IQueryCollection> callbacks = Channel.CreateUnbounded<IQueryCollection>();
     private readonly Channel<IQueryCollection> loggedOut = Channel.CreateUnbounded<IQueryCollection>();
+    private readonly Channel<string> logoutTokens = Channel.CreateUnbounded<string>();
 
     private ResearchApp(WebApplication app) => this.app = app;
 
@@ -38,6 +42,12 @@ public sealed class ResearchApp : IAsyncDisposable
         var research = new ResearchApp(app);
         app.MapGet(CallbackPath, (HttpContext http) => Echo(http, research.callbacks, "The research app received:"));
         app.MapGet(LoggedOutPath, (HttpContext http) => Echo(http, research.loggedOut, "The research app logged you out. It received:"));
+        app.MapPost(BackChannelLogoutPath, async (HttpContext http) =>
+        {
+            var form = await http.Request.ReadFormAsync();
+            research.logoutTokens.Writer.TryWrite(form["logout_token"].ToString());
+            return Results.Ok();
+        });
         await app.StartAsync();
         return research;
     }
@@ -47,6 +57,9 @@ public sealed class ResearchApp : IAsyncDisposable
 
     /// <summary>The query of the next request to /logged-out not yet taken.</summary>
     public Task<IQueryCollection> LoggedOutAsync(TimeSpan timeout) => loggedOut.Reader.ReadAsync().AsTask().WaitAsync(timeout);
+
+    /// <summary>The next logout_token the IdP sent to /backchannel-logout not yet taken (unchecked: the test reads its claims).</summary>
+    public Task<string> LogoutTokenAsync(TimeSpan timeout) => logoutTokens.Reader.ReadAsync().AsTask().WaitAsync(timeout);
 
     private static IResult Echo(HttpContext http, Channel<IQueryCollection> received, string heading)
     {
