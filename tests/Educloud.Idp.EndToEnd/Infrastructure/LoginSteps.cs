@@ -59,8 +59,10 @@ public static partial class LoginSteps
     /// <summary>A first login asks "What should support call you?" once: skipped, the login goes on.</summary>
     public static async Task SkipWelcomeAsync(IPage page)
     {
-        // The right code always leaves the second-factor page; wait until the next page has started.
-        await page.WaitForURLAsync(url => !SecondFactorPage().IsMatch(url), new() { WaitUntil = WaitUntilState.Commit });
+        // The right code always leaves the second-factor page; wait until the next page has loaded.
+        // Not WaitUntilState.Commit: when the next page is already there, Playwright then waits for a
+        // commit that has passed and times out (seen in a clean run).
+        await page.WaitForURLAsync(url => !SecondFactorPage().IsMatch(url), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         if (new Uri(page.Url).AbsolutePath == "/account/welcome")
         {
             await page.GetByRole(AriaRole.Link, new() { Name = "Skip", Exact = true }).ClickAsync();
