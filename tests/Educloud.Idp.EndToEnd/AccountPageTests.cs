@@ -86,7 +86,7 @@ public sealed partial class AccountPageTests(EndToEndFixture fixture, ITestOutpu
         await page.Locator("#sim_pid_other").FillAsync(Pid);
         await page.GetByRole(AriaRole.Radio, new() { Name = "Substantial" }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/idporten-sim/", StringComparison.Ordinal));
+        await Expect(page).Not.ToHaveURLAsync(new Regex("/idporten-sim/"));
         await LoginSteps.AnswerSecondFactorAsync(page, phoneOf: Pid);
 
         await Expect(page).ToHaveURLAsync(Idp.Url("/account").AbsoluteUri);

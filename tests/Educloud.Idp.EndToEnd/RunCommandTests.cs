@@ -45,7 +45,7 @@ public sealed class RunCommandTests(EndToEndFixture fixture, ITestOutputHelper o
             () => page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync(),
             response => response.Url.StartsWith(Idp.Url("/federation/idporten/callback").AbsoluteUri, StringComparison.Ordinal));
         back.Status.Should().BeLessThan(400, "the IdP accepts the simulator's answer on its own address");
-        await page.WaitForURLAsync(url => url.Contains("/account/", StringComparison.Ordinal));
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/"));
         page.Url.Should().StartWith(Idp.BaseUri.AbsoluteUri);
     }
 }

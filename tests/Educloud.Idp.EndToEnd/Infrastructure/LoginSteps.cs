@@ -25,7 +25,7 @@ public static partial class LoginSteps
         await page.GetByRole(AriaRole.Group, new() { Name = "Synthetic person" }).GetByRole(AriaRole.Radio).Nth(person).CheckAsync();
         await page.GetByRole(AriaRole.Radio, new() { Name = "Substantial" }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/idporten-sim/", StringComparison.Ordinal));
+        await Expect(page).Not.ToHaveURLAsync(SimulatorPage());
         await AnswerSecondFactorAsync(page, person);
     }
 
@@ -59,10 +59,10 @@ public static partial class LoginSteps
     /// <summary>A first login asks "What should support call you?" once: skipped, the login goes on.</summary>
     public static async Task SkipWelcomeAsync(IPage page)
     {
-        // The right code always leaves the second-factor page; wait until the next page has loaded.
-        // Not WaitUntilState.Commit: when the next page is already there, Playwright then waits for a
-        // commit that has passed and times out (seen in a clean run).
-        await page.WaitForURLAsync(url => !SecondFactorPage().IsMatch(url), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        // The right code always leaves the second-factor page. Wait by polling the URL, not for a
+        // load state: Playwright's load-state waits timed out in clean runs both when the next page
+        // was already there (Commit) and when its DOMContentLoaded was missed in a redirect chain.
+        await Expect(page).Not.ToHaveURLAsync(SecondFactorPage());
         if (new Uri(page.Url).AbsolutePath == "/account/welcome")
         {
             await page.GetByRole(AriaRole.Link, new() { Name = "Skip", Exact = true }).ClickAsync();
@@ -89,6 +89,9 @@ public static partial class LoginSteps
             return Tool.Run("oathtool", "--totp", "-b", Secret ?? throw new InvalidOperationException("No authenticator enrolled yet."), "-N", $"@{step * 30}");
         }
     }
+
+    [GeneratedRegex("/idporten-sim/")]
+    private static partial Regex SimulatorPage();
 
     [GeneratedRegex("/idporten-sim/authorize")]
     private static partial Regex SimulatorAuthorize();
