@@ -4,6 +4,7 @@ using Educloud.Idp.Data;
 using Educloud.Idp.Federation;
 using Educloud.Idp.Hosting;
 using Educloud.Idp.Keys;
+using Educloud.Idp.Localization;
 using Educloud.Idp.LocalAccounts;
 using Educloud.Idp.Logout;
 using Educloud.Idp.Mail;
@@ -37,6 +38,7 @@ builder.AddIdpSettings()
        .AddIdpTotp()
        .AddIdpLocalAccounts()
        .AddIdpPages()
+       .AddIdpLocalization()
        .AddIdpMail()
        .AddIdpProfile()
        .AddIdpAdminApi()

@@ -1,3 +1,4 @@
+using Educloud.Shared.Localization;
 using System.Collections.Immutable;
 using System.Security.Claims;
 using Educloud.Idp.Data;
@@ -69,6 +70,9 @@ public static partial class ConnectEndpoints
             {
                 return Forbid(Errors.LoginRequired, "The user is not logged in.");
             }
+
+            // The app's ui_locales choose the language of this login's pages (and of ID-porten's).
+            LanguageSelection.RememberAppLanguage(http, request.UiLocales);
 
             // Any max_age, like prompt=login, also keeps ID-porten from answering out of its own
             // older single sign-on session: the new auth_time must mean a new login at both factors.

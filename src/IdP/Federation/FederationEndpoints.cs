@@ -1,3 +1,4 @@
+using Educloud.Shared.Localization;
 using Educloud.Idp.Hosting;
 using Educloud.Idp.Sessions;
 using Educloud.Idp.Settings;
@@ -40,11 +41,9 @@ public static partial class FederationEndpoints
             RedirectUri = LocalUrl.OrRoot(returnUrl),
         };
         properties.Parameters[Parameters.AcrValues] = level;
-        if (app?.UiLocales is { } locales)
-        {
-            // ID-porten shows its pages in the first of these it knows (nb, nn, en, se).
-            properties.Parameters[Parameters.UiLocales] = locales;
-        }
+        // ID-porten shows its pages in the language of ours (nb, nn or en: it knows all three). Ours
+        // already follow the app's ui_locales, then the person's choice, then the browser (LanguageSelection).
+        properties.Parameters[Parameters.UiLocales] = Languages.Current;
 
         if (fresh)
         {

@@ -1,3 +1,4 @@
+using Educloud.Shared.Localization;
 using Educloud.Idp.Sessions;
 
 namespace Educloud.Idp.Hosting;
@@ -8,6 +9,8 @@ public static class PipelineExtensions
     public static WebApplication UseIdpPipeline(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        // Before the error pages: they are shown in the person's language too.
+        app.UseEducloudLocalization();
         // Right after the scheme and client address are settled: bad input never gets further (issue 8).
         app.UseIdpRequestGuard();
         app.UseWhen(http => !IsApi(http), pages => pages.UseExceptionHandler("/error"));

@@ -1,3 +1,4 @@
+using Educloud.Shared.Localization;
 using Educloud.Idp.Settings;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -62,6 +63,7 @@ public static class PagesExtensions
     public static WebApplication MapIdpPages(this WebApplication app)
     {
         app.MapRazorPages();
+        app.MapLanguageSwitch();
         return app;
     }
 }

@@ -22,8 +22,12 @@ public sealed class TestBrowser
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
-    /// <summary>Headers sent with every request (e.g. <see cref="IdpHost.PeerHeader"/>: the address this browser connects from).</summary>
-    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// Headers sent with every request (e.g. <see cref="IdpHost.PeerHeader"/>: the address this browser
+    /// connects from). The browser reads English unless a test says otherwise: most tests read the
+    /// pages' words, and the pages default to Bokmål (the Localization tests check every language).
+    /// </summary>
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase) { ["Accept-Language"] = "en" };
 
     /// <summary>The redirect that left the known hosts (e.g. to a client's redirect_uri), if any.</summary>
     public Uri? LeftTo { get; private set; }

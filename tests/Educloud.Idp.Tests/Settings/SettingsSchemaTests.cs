@@ -23,6 +23,7 @@ public sealed class SettingsSchemaTests
         (ServerOptions.Section, typeof(ServerOptions)),
         (Educloud.Idp.Logout.BackChannelLogoutOptions.Section, typeof(Educloud.Idp.Logout.BackChannelLogoutOptions)),
         (Educloud.Idp.Mail.MailOptions.Section, typeof(Educloud.Idp.Mail.MailOptions)),
+        (Educloud.Shared.Branding.BrandingOptions.Section, typeof(Educloud.Shared.Branding.BrandingOptions)),
     ];
 
     public static TheoryData<string> SectionNames() => [.. Sections.Select(s => s.Section)];

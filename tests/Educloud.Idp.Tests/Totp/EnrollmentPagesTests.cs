@@ -115,11 +115,15 @@ public sealed class EnrollmentPagesTests : IDisposable
         var locked = await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = wrong });
         var right = await browser.SubmitAsync(locked, "form[method=post]", new Dictionary<string, string> { ["code"] = idp.Authenticators.NextCode(pid, time) });
 
-        var until = (lockedAt + settings.LockoutDuration).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture) + " UTC";
+        // Oslo time in the page's language (English here), rounded up to the minute.
+        var end = lockedAt + settings.LockoutDuration;
+        var until = Educloud.Shared.Localization.LocalTime.DateAndTime(
+            new DateTimeOffset((end.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute * TimeSpan.TicksPerMinute, TimeSpan.Zero),
+            Educloud.Shared.Localization.Languages.English);
         foreach (var refused in new[] { locked, right })
         {
             refused.Status.Should().Be(HttpStatusCode.BadRequest);
-            refused.Body.Should().Contain("Your account is locked for now").And.Contain($"Try again after {until}").And.NotContain("That code did not work");
+            refused.Body.Should().Contain("Your account is locked for now").And.Contain($"Try again after {until};").And.NotContain("That code did not work");
         }
     }
 

@@ -25,10 +25,10 @@ public sealed class CodeModel(LoginFlow flow, IOptions<TotpOptions> options) : P
     /// <summary>What was done to the authenticator since the last login (revoked, replaced).</summary>
     public IReadOnlyList<Educloud.Idp.Profile.ChangeNotice> ChangeNotices { get; private set; } = [];
 
-    /// <summary>A lockout's end as a time of day, rounded up to the minute so that "after" is true.</summary>
+    /// <summary>A lockout's end in the page's language and Oslo time, rounded up to the minute so that "after" is true.</summary>
     public static string Shown(DateTimeOffset until) =>
-        new DateTimeOffset((until.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute * TimeSpan.TicksPerMinute, TimeSpan.Zero)
-            .ToString("HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        Educloud.Shared.Localization.LocalTime.DateAndTime(
+            new DateTimeOffset((until.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute * TimeSpan.TicksPerMinute, TimeSpan.Zero));
 
     public async Task<IActionResult> OnGetAsync(string? notice)
     {

@@ -1,0 +1,27 @@
+using Educloud.Idp.Settings;
+using Educloud.Shared.Branding;
+using Educloud.Shared.Localization;
+
+namespace Educloud.Idp.Localization;
+
+/// <summary>
+/// The pages in Bokmål, Nynorsk and English (docs/localization.md): resource files under Resources/
+/// named after each page (Resources/Pages/Account/Code/Index.nb.resx for /Pages/Account/Code/Index.cshtml),
+/// shared texts in <see cref="SharedTexts"/>, and the Branding settings every page shows.
+/// </summary>
+public static class LocalizationExtensions
+{
+    public static WebApplicationBuilder AddIdpLocalization(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddEducloudLocalization();
+        builder.Services.AddRazorPages().AddViewLocalization();
+        // Razor writes æ, ø and å as themselves, not as &#xE6; (the default encoder allows Basic Latin only).
+        builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
+            options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
+        builder.GetValidated(BrandingOptions.Section, new BrandingOptionsValidator());
+        return builder;
+    }
+}
+
+/// <summary>Texts more than one page shows (the layout, the support contact, common buttons): Resources/Localization/SharedTexts.*.resx.</summary>
+public sealed class SharedTexts;
