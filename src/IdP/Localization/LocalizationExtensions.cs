@@ -25,3 +25,15 @@ public static class LocalizationExtensions
 
 /// <summary>Texts more than one page shows (the layout, the support contact, common buttons): Resources/Localization/SharedTexts.*.resx.</summary>
 public sealed class SharedTexts;
+
+/// <summary>A login's level of assurance (its acr) in the page's words, never the raw value.</summary>
+public static class LevelWords
+{
+    public static string For(Microsoft.Extensions.Localization.IStringLocalizer<SharedTexts> texts, string? acr) => acr switch
+    {
+        AcrLevels.Substantial or AcrLevels.High or "idporten-loa-low" => texts["Level_" + acr],
+        Educloud.Idp.LocalAccounts.LocalAccountExtensions.Acr => texts["Level_local"],
+        null or "" => "",
+        _ => texts["Level_other"],
+    };
+}
