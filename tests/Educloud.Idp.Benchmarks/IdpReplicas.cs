@@ -39,6 +39,9 @@ public sealed class IdpReplicas : IAsyncDisposable
 
     public int Warnings => processes.Sum(p => p.Warnings);
 
+    /// <summary>SQL run on the PostgreSQL database through psql (null on SQLite).</summary>
+    public string? Psql(string sql) => postgres?.Psql(postgres.Database, sql);
+
     /// <summary>What the rows ran on, e.g. "PostgreSQL, 2 replicas".</summary>
     public string Description => $"{Database}, {Count} replica{(Count == 1 ? "" : "s")}";
 

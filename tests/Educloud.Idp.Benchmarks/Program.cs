@@ -80,6 +80,19 @@ if (options.Login)
     await SetUpAsync(NewPeople(options.LoginPeople ?? BenchmarkOptions.InitialLoginPeople), null);
 }
 
+// PostgreSQL's view of the tables (rows, sequential and index scans, when last analysed), after
+// the set-up and after each login row: a plan gone to sequential scans, or statistics missing after
+// the bulk set-up, shows here (session 7 looked for the cause of bimodal PostgreSQL login rows).
+void PgStats(string when)
+{
+    if (replicas.Psql("select relname, n_live_tup, seq_scan, idx_scan, coalesce(last_autoanalyze::text, '-') from pg_stat_user_tables where n_live_tup > 0 or seq_scan > 0 order by seq_scan desc limit 12") is { } stats)
+    {
+        Console.WriteLine($"PostgreSQL tables {when} (name|rows|seq scans|index scans|last autoanalyze):\n{stats}");
+    }
+}
+
+PgStats("after setup");
+
 var tokenGrants = (options.Refresh ? 1 : 0) + (options.ClientCredentials ? 1 : 0);
 if (options.JitWarmup > TimeSpan.Zero && tokenGrants > 0)
 {
@@ -121,6 +134,7 @@ if (options.Login)
         var (stallsBefore, waitsBefore) = (pool.Stalls, logins.StepWaits);
         logins.ResetTimings();
         var result = Report(await load.LoginsAsync(pool, workers, options.Duration));
+        PgStats("after login row");
         results.Add(result);
         loginSteps.Add((workers, logins.Timings));
         var (requests, count) = load.LoginRequests;

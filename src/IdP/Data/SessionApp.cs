@@ -1,4 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Educloud.Idp.Data;
@@ -39,5 +42,40 @@ internal sealed class SessionAppConfiguration : IEntityTypeConfiguration<Session
         app.Property(a => a.ClientId).HasMaxLength(100);
         app.HasIndex(a => a.SessionId);
         app.HasOne<UserSession>().WithMany().HasForeignKey(a => a.SessionId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal static class SessionAppRows
+{
+    /// <summary>
+    /// Adds <paramref name="row"/> only while its session is live, in one statement
+    /// (<c>INSERT … SELECT … FROM Sessions WHERE live</c>): 1 when added, 0 when the session has ended
+    /// or is gone. It cannot miss a session ending at the same moment on another replica
+    /// (<see cref="Educloud.Idp.Logout.SessionEndings"/> marks the session ended, then reads its apps,
+    /// in one transaction): on PostgreSQL the session row is locked <c>FOR SHARE</c>, so either this
+    /// statement waits for the ending to commit and then sees the session ended, or the ending's
+    /// update waits for this row to commit and then finds the app; SQLite runs one writer at a time.
+    /// Names and the stored form of values come from the model (SQLite keeps dates as numbers).
+    /// </summary>
+    public static Task<int> AddIfSessionLiveAsync(IdpDbContext db, SessionApp row, CancellationToken cancellationToken)
+    {
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var apps = db.Model.FindEntityType(typeof(SessionApp))!;
+        var sessions = db.Model.FindEntityType(typeof(UserSession))!;
+        string Column(IEntityType type, string property) => sql.DelimitIdentifier(type.FindProperty(property)!.GetColumnName());
+        object? Stored(string property, object? value) =>
+            apps.FindProperty(property)!.GetTypeMapping().Converter is { } converter ? converter.ConvertToProvider(value) : value;
+
+        var statement =
+            $"INSERT INTO {sql.DelimitIdentifier(apps.GetTableName()!)} " +
+            $"({Column(apps, nameof(SessionApp.AuthorizationId))}, {Column(apps, nameof(SessionApp.SessionId))}, {Column(apps, nameof(SessionApp.ClientId))}, {Column(apps, nameof(SessionApp.IssuedAt))}) " +
+            "SELECT {0}, {1}, {2}, {3} " +
+            $"FROM {sql.DelimitIdentifier(sessions.GetTableName()!)} " +
+            $"WHERE {Column(sessions, nameof(UserSession.Id))} = {{1}} AND {Column(sessions, nameof(UserSession.EndedAt))} IS NULL" +
+            (db is PostgreSqlIdpDbContext ? " FOR SHARE" : "");
+        return db.Database.ExecuteSqlRawAsync(
+            statement,
+            [row.AuthorizationId, row.SessionId, row.ClientId, Stored(nameof(SessionApp.IssuedAt), row.IssuedAt)!],
+            cancellationToken);
     }
 }

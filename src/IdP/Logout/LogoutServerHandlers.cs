@@ -37,10 +37,10 @@ public static class LogoutServerHandlers
     }
 
     /// <summary>
-    /// After OpenIddict made the login's (ad-hoc) authorization: one <see cref="SessionApp"/> row.
-    /// Then the session is read again: one that ended between the cookie's check and this row (a
-    /// logout on another tab, support) did not see the row, so the authorization is revoked here,
-    /// and the code it is about to issue is refused at the token endpoint.
+    /// After OpenIddict made the login's (ad-hoc) authorization: one <see cref="SessionApp"/> row, added
+    /// only if the session is still live (one statement). A session that ended between the cookie's
+    /// check and this row (a logout on another tab, support) gets no row; the authorization is revoked
+    /// here instead, and the code it is about to issue is refused at the token endpoint.
     /// </summary>
     internal sealed class RecordSessionApp(IdpDbContext db, TimeProvider time, LogoutIssuer issuer) : IOpenIddictServerHandler<ProcessSignInContext>
     {
@@ -60,9 +60,8 @@ public static class LogoutServerHandlers
                 return;
             }
 
-            db.SessionApps.Add(new SessionApp { AuthorizationId = authorizationId, SessionId = sessionId, ClientId = clientId, IssuedAt = time.GetUtcNow() });
-            await db.SaveChangesAsync(context.CancellationToken);
-            if (!await db.Sessions.AnyAsync(s => s.Id == sessionId && s.EndedAt == null, context.CancellationToken))
+            var row = new SessionApp { AuthorizationId = authorizationId, SessionId = sessionId, ClientId = clientId, IssuedAt = time.GetUtcNow() };
+            if (await SessionAppRows.AddIfSessionLiveAsync(db, row, context.CancellationToken) == 0)
             {
                 await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().Where(a => a.Id == authorizationId)
                     .ExecuteUpdateAsync(a => a.SetProperty(x => x.Status, Statuses.Revoked), context.CancellationToken);

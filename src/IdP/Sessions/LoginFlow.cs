@@ -85,7 +85,7 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
             return new LoginStep.Redirect(NoPendingLogin(http));
         }
 
-        var result = await totp.VerifyAsync(pending.UserId, code ?? "", http, pending.ClientId);
+        var result = await totp.VerifyForLoginAsync(pending.UserId, code ?? "", http, pending.ClientId);
         if (result == TotpResult.Accepted)
         {
             return await StartSessionAsync(http, pending);
@@ -241,6 +241,8 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
             ? (upstream.Acr, (string[])["otp", "mfa"])
             : (LocalAccountExtensions.Acr, ["pwd", "otp", "mfa"]);
         // Saved by the session's own SaveChanges (the session row, the last login): no round trip of its own.
+        // Both factors are proven: the run of wrong codes is over (VerifyForLoginAsync left it to this save).
+        TotpService.ClearFailures(user);
         audit.Add(AuditEventTypes.LoginSucceeded, user.Id, new(http.Connection.RemoteIpAddress), pending.ClientId, reason: acr);
         await sessions.SignInAsync(http, user, pending.First.IdPorten, amr, acr);
         metrics.LoginCompleted(password: pending.First.Kind == FirstFactorKind.Password);

@@ -126,7 +126,22 @@ public sealed partial class TotpService(
 
     /// <summary>Checks a code from the person's active authenticator, once.</summary>
     public async Task<TotpResult> VerifyAsync(string userId, string code, HttpContext http, string? clientId) =>
-        metrics.CodeChecked(await VerifyCoreAsync(userId, code, http, clientId));
+        metrics.CodeChecked(await VerifyCoreAsync(userId, code, http, clientId, resetFailures: true));
+
+    /// <summary>
+    /// <see cref="VerifyAsync"/> for the second factor of a login, which then starts a session and
+    /// saves the person's row anyway: the failure count that a right code resets goes with that save
+    /// (<see cref="ClearFailures"/>), one statement fewer per login.
+    /// </summary>
+    public async Task<TotpResult> VerifyForLoginAsync(string userId, string code, HttpContext http, string? clientId) =>
+        metrics.CodeChecked(await VerifyCoreAsync(userId, code, http, clientId, resetFailures: false));
+
+    /// <summary>A right code ends the run of failures (and a lockout its own attempt started): set on a tracked person, saved by the caller.</summary>
+    public static void ClearFailures(IdpUser user)
+    {
+        user.TotpFailedAttempts = 0;
+        user.TotpLockedUntil = null;
+    }
 
     private async Task<TotpResult> ConfirmEnrollmentCoreAsync(string userId, Guid factorId, string code, HttpContext http, string? clientId)
     {
@@ -204,7 +219,7 @@ public sealed partial class TotpService(
         return factors.Any(f => f.Id == factorId) ? TotpResult.Expired : TotpResult.NoAuthenticator;
     }
 
-    private async Task<TotpResult> VerifyCoreAsync(string userId, string code, HttpContext http, string? clientId)
+    private async Task<TotpResult> VerifyCoreAsync(string userId, string code, HttpContext http, string? clientId, bool resetFailures)
     {
         var now = time.GetUtcNow();
         var factor = await db.TotpFactors.AsNoTracking()
@@ -247,7 +262,11 @@ public sealed partial class TotpService(
             return TotpResult.Reused;
         }
 
-        await ResetFailuresAsync(userId, http.RequestAborted);
+        if (resetFailures)
+        {
+            await ResetFailuresAsync(userId, http.RequestAborted);
+        }
+
         return TotpResult.Accepted;
     }
 

@@ -95,6 +95,34 @@ public sealed class EnrollmentPagesTests : IDisposable
     }
 
     [Fact]
+    public async Task RightCodeAfterWrongOnes_EndsTheRun_SoTheNextLoginHasAFullRoundOfAttempts()
+    {
+        var pid = Flows.NewPid();
+        var setup = idp.NewBrowser();
+        await Flows.LogInAtIdPortenAsync(setup, await setup.GetAsync(IdpHost.Origin + "/account/login"), pid);
+        var settings = idp.Services.GetRequiredService<IOptions<TotpOptions>>().Value;
+
+        for (var login = 0; login < 2; login++)
+        {
+            // One wrong code short of a lockout, then the right one: the login completes. The count
+            // the right code ends is saved with the session (LoginFlow), not by a statement of its own.
+            time.Advance(TimeSpan.FromMinutes(1));
+            var browser = idp.NewBrowser();
+            var page = await Flows.ThroughIdPortenAsync(browser, IdpHost.Origin + "/account/login", pid);
+            var wrong = TotpCode.Compute(idp.Authenticators.SecretOf(pid), time.GetUtcNow().AddMinutes(10));
+            for (var i = 1; i < settings.MaxFailedAttempts; i++)
+            {
+                page = await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = wrong });
+                page.Body.Should().Contain("That code did not work").And.NotContain("locked", $"login {login + 1}, wrong code {i}: the run started again after the last right code");
+            }
+
+            var done = await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = idp.Authenticators.NextCode(pid, time) });
+            done.Address.AbsolutePath.Should().Be("/", done.Body);
+            done.Body.Should().Contain("You are logged in");
+        }
+    }
+
+    [Fact]
     public async Task WrongCodesLockTheAccount_CodePageSaysLockedAndUntilWhen()
     {
         var pid = Flows.NewPid();
