@@ -22,8 +22,9 @@ public abstract class StatementCountTests(StatementCountFixture fixture)
     /// more: EF Core sends a batch of an UPDATE and an INSERT as one command to PostgreSQL, as two to SQLite.
     /// Issue 12 added four on both (the notices of change: a read on the code page and an UPDATE at
     /// the session's start; the app recorded in the session at authorize: an INSERT and the session
-    /// re-read) and on SQLite one more (the login's audit event, in the session's batch on PostgreSQL);
-    /// docs/performance.md, "Session 6", says which could go.
+    /// re-read) and on SQLite one more (the login's audit event, in the session's batch on PostgreSQL).
+    /// Session 7 took two away on both: the app is recorded by one INSERT … SELECT from the live
+    /// session (no re-read), and a right code's failure reset goes with the session's own save.
     /// </summary>
     protected abstract int LoginBound { get; }
 
