@@ -41,6 +41,7 @@ public sealed partial class ProfileService(IdpDbContext db, MailSender mail, Aud
     /// <summary>
     /// A new address: any earlier link stops working, and a link to this one is sent. The confirmed
     /// address (if any) stays in use until the new one is confirmed.
+    /// The mail is in the language of the current request: the person asks for it on a page.
     /// </summary>
     /// <param name="confirmPage">The absolute address of the confirmation page; the token is added to it.</param>
     /// <returns>Whether the link was handed to the SMTP server (false also when mail is not configured).</returns>
