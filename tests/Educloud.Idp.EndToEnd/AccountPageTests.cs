@@ -32,7 +32,7 @@ public sealed partial class AccountPageTests(EndToEndFixture fixture, ITestOutpu
         await LogInToAccountPageAsync(second);
         await Expect(second.Locator("#sessions li")).ToHaveCountAsync(2);
         await Expect(second.Locator("#sessions li[data-this=true]")).ToContainTextAsync("This browser");
-        await Expect(second.Locator("#events")).ToContainTextAsync("Authenticator added");
+        await Expect(second.Locator("#events")).ToContainTextAsync("Authenticator app added");
         await second.ScreenshotAsync(new() { Path = AccountScreenshot, FullPage = true });
         (await second.EvaluateAsync<int>("document.documentElement.scrollWidth")).Should().BeLessThanOrEqualTo(360, "the page fits a phone");
 

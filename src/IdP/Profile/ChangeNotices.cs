@@ -1,6 +1,8 @@
 using Educloud.Idp.Data;
 using Educloud.Idp.Mail;
+using Educloud.Shared.Branding;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Educloud.Idp.Profile;
 
@@ -11,7 +13,7 @@ namespace Educloud.Idp.Profile;
 /// committed, to a confirmed address only; a failed send is logged, not retried (docs/decisions.md):
 /// the row still tells the person at their next login.
 /// </summary>
-public sealed partial class ChangeNotices(IdpDbContext db, MailSender mail, TimeProvider time, ILogger<ChangeNotices> logger)
+public sealed partial class ChangeNotices(IdpDbContext db, MailSender mail, TimeProvider time, IOptions<BrandingOptions> brand, ILogger<ChangeNotices> logger)
 {
     /// <summary>Adds the notice to the unit of work: saved by the caller's SaveChanges, with the act.</summary>
     public ChangeNotice Add(string userId, string kind)
@@ -46,7 +48,7 @@ public sealed partial class ChangeNotices(IdpDbContext db, MailSender mail, Time
         }
 
         // Not the request's token: the act is done, a client gone away must not cancel telling the person.
-        await mail.SendAsync(ProfileMails.Notice(to, notice), CancellationToken.None);
+        await mail.SendAsync(ProfileMails.Notice(to, notice, brand.Value), CancellationToken.None);
     }
 
     /// <summary>The notices still to be shown to the person, oldest first.</summary>

@@ -1,46 +1,69 @@
 using System.Globalization;
+using System.Resources;
+using System.Text;
 using Educloud.Idp.Mail;
+using Educloud.Shared.Branding;
+using Educloud.Shared.Localization;
 
 namespace Educloud.Idp.Profile;
 
 /// <summary>
-/// The texts of the IdP's emails, in one place (English for now; issue 13 localizes them with the
-/// pages). A mail carries no code, secret, pid or token, except a confirmation link's own one-time token.
+/// The texts of the IdP's emails (Resources/Profile/ProfileMails.{nb,nn,en}.resx), times in Oslo time.
+/// A confirmation mail is sent during the person's own request and is written in the page's language.
+/// A notice of change is written in Bokmål with the English text below it: support's acts happen
+/// without the person, and we keep no preferred language (a replaced authenticator's notice too: the
+/// one who replaced it may not be the owner the notice warns). A mail carries no code, secret, pid or
+/// token, except a confirmation link's own one-time token.
 /// </summary>
 public static class ProfileMails
 {
-    public static MailMessage Confirmation(string to, string link, DateTimeOffset expiresAt) => new(
+    // Read with an explicit culture rather than through IStringLocalizer: a notice needs two languages
+    // in one mail, and the request's UI culture is not the one to follow there.
+    private static readonly ResourceManager Texts = new("Educloud.Idp.Resources.Profile.ProfileMails", typeof(ProfileMails).Assembly);
+
+    public static MailMessage Confirmation(string to, string link, DateTimeOffset expiresAt, string language, BrandingOptions brand) => new(
         to,
-        "Confirm your email address for Educloud Research",
-        $"""
-        Someone (we hope you) gave this address for their Educloud Research login.
+        Text("ConfirmSubject", language, brand.ProductName),
+        Text("ConfirmBody", language, brand.ProductName, LocalTime.DateAndTime(expiresAt, language), link));
 
-        To confirm it, open this link before {Shown(expiresAt)} and press Confirm:
+    public static MailMessage Notice(string to, ChangeNotice notice, BrandingOptions brand)
+    {
+        var revoked = notice.Kind == ChangeNoticeKinds.AuthenticatorRevoked;
+        string Subject(string language) => Text(revoked ? "RevokedSubject" : "ReplacedSubject", language, brand.ProductName);
+        string Body(string language)
+        {
+            var body = new StringBuilder()
+                .AppendLine(Text(revoked ? "RevokedBody" : "ReplacedBody", language, brand.ProductName, LocalTime.DateAndTime(notice.At, language)))
+                .AppendLine()
+                .AppendLine(Text("NotYou", language));
+            foreach (var (key, value) in new[] { ("SupportEmail", brand.SupportEmail), ("SupportPhone", brand.SupportPhone), ("SupportUrl", brand.SupportUrl) })
+            {
+                if (!string.IsNullOrWhiteSpace(value))
+                {
+                    body.AppendLine(Text(key, language, value));
+                }
+            }
 
-        {link}
+            return body.ToString();
+        }
 
-        Educloud Research will then use this address to tell you when your authenticator changes.
-        If this was not you, ignore this email: the address is not used unless confirmed.
-        """);
+        return new(
+            to,
+            $"{Subject(Languages.Bokmal)} / {Subject(Languages.English)}",
+            $"""
+            (English below)
 
-    public static MailMessage Notice(string to, ChangeNotice notice) => new(
-        to,
-        notice.Kind == ChangeNoticeKinds.AuthenticatorRevoked
-            ? "Your Educloud Research authenticator was revoked"
-            : "Your Educloud Research authenticator was replaced",
-        notice.Kind == ChangeNoticeKinds.AuthenticatorRevoked
-            ? $"""
-              Your authenticator for Educloud Research was revoked by support on {Shown(notice.At)}.
-              Your sessions were ended; at your next login you set up your authenticator app again.
+            {Body(Languages.Bokmal)}
+            ----
 
-              If this was not you, contact Educloud Research support.
-              """
-            : $"""
-              A new authenticator was set up for your Educloud Research login on {Shown(notice.At)},
-              after a login with ID-porten. Codes from the old one no longer work.
+            {Body(Languages.English)}
+            """);
+    }
 
-              If this was not you, contact Educloud Research support.
-              """);
-
-    private static string Shown(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+    private static string Text(string key, string language, params object[] arguments)
+    {
+        var text = Texts.GetString(key, CultureInfo.GetCultureInfo(language))
+            ?? throw new InvalidOperationException($"Mail text {key} is missing for {language}.");
+        return string.Format(CultureInfo.InvariantCulture, text, arguments);
+    }
 }

@@ -2,7 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Educloud.Idp.Data;
 using Educloud.Idp.Mail;
+using Educloud.Shared.Branding;
+using Educloud.Shared.Localization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Educloud.Idp.Profile;
 
@@ -11,7 +14,7 @@ namespace Educloud.Idp.Profile;
 /// support) only once the person opened the link sent to it: a confirmation proves they read that
 /// mailbox, nothing else (it needs no session and gives none).
 /// </summary>
-public sealed partial class ProfileService(IdpDbContext db, MailSender mail, AuditLog audit, TimeProvider time, ILogger<ProfileService> logger)
+public sealed partial class ProfileService(IdpDbContext db, MailSender mail, AuditLog audit, TimeProvider time, IOptions<BrandingOptions> brand, ILogger<ProfileService> logger)
 {
     /// <summary>How long a confirmation link works (OWASP Forgot Password cheat sheet: short-lived, single-use; a day for a mailbox one checks daily).</summary>
     public static readonly TimeSpan ConfirmationLifetime = TimeSpan.FromHours(24);
@@ -38,6 +41,7 @@ public sealed partial class ProfileService(IdpDbContext db, MailSender mail, Aud
     /// <summary>
     /// A new address: any earlier link stops working, and a link to this one is sent. The confirmed
     /// address (if any) stays in use until the new one is confirmed.
+    /// The mail is in the language of the current request: the person asks for it on a page.
     /// </summary>
     /// <param name="confirmPage">The absolute address of the confirmation page; the token is added to it.</param>
     /// <returns>Whether the link was handed to the SMTP server (false also when mail is not configured).</returns>
@@ -64,7 +68,7 @@ public sealed partial class ProfileService(IdpDbContext db, MailSender mail, Aud
 
         LogConfirmationRequested(logger, user.Id);
         var link = confirmPage + "?token=" + token;
-        return await mail.SendAsync(ProfileMails.Confirmation(email, link, now + ConfirmationLifetime), CancellationToken.None);
+        return await mail.SendAsync(ProfileMails.Confirmation(email, link, now + ConfirmationLifetime, Languages.Current, brand.Value), CancellationToken.None);
     }
 
     /// <summary>The person no longer wants mail: the address and any link waiting are gone.</summary>

@@ -68,7 +68,7 @@ public sealed class AccountPageTests(AccountFixture fixture) : IClassFixture<Acc
         page.Body.Should().NotContain("idporten-loa-", "levels are said in words");
         var events = page.Document.QuerySelectorAll("#events tbody tr").ToList();
         events.Where(e => e.GetAttribute("data-type") == AuditEventTypes.LoginSucceeded).Should().HaveCount(2, "this person's two logins, not the other's");
-        events.Select(e => e.TextContent).Should().Contain(t => t.Contains("Authenticator added"));
+        events.Select(e => e.TextContent).Should().Contain(t => t.Contains("Authenticator app added"));
         page.Body.Should().NotContain(otherName);
         page.Body.Should().NotContain(pid, "never the pid");
     }

@@ -2,6 +2,7 @@ using System.Net;
 using Educloud.Idp.Connect;
 using Educloud.Idp.Data;
 using Educloud.Idp.Tests.Infrastructure;
+using Educloud.Shared.Localization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
@@ -30,8 +31,8 @@ public sealed class ChangeNoticeTests(PeopleFixture fixture) : IClassFixture<Peo
         status.Should().Be(204, body.ToString());
 
         var mail = fixture.Smtp.To(address).Should().HaveCount(2, "the confirmation link, then the notice").And.Subject.Last();
-        mail.Subject.Should().Be("Your Educloud Research authenticator was revoked");
-        mail.TextBody.Should().Contain("revoked by support on " + fixture.Clock.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        mail.Subject.Should().Be("Autentiseringsappen din for Educloud Research er fjernet / Your Educloud Research authenticator app was revoked");
+        mail.TextBody.Should().Contain("revoked by support on " + LocalTime.DateAndTime(fixture.Clock.GetUtcNow(), Languages.English) + " (Norwegian time)");
         NoSecretsIn(mail, pid, userId, "ticket 4711");
 
         var (browser, enroll) = await fixture.ToSecondFactorAsync(pid);
@@ -60,7 +61,7 @@ public sealed class ChangeNoticeTests(PeopleFixture fixture) : IClassFixture<Peo
         done.Document.QuerySelectorAll("[data-change-notice]").Should().BeEmpty();
 
         var mail = fixture.Smtp.To(address).Should().HaveCount(2).And.Subject.Last();
-        mail.Subject.Should().Be("Your Educloud Research authenticator was replaced");
+        mail.Subject.Should().Be("Autentiseringsappen din for Educloud Research er byttet ut / Your Educloud Research authenticator app was replaced");
         NoSecretsIn(mail, pid, userId, Convert.ToBase64String(Idp.Authenticators.SecretOf(pid)));
         mail.TextBody.Should().NotContain(OtpNet.Base32Encoding.ToString(Idp.Authenticators.SecretOf(pid)));
 

@@ -46,7 +46,7 @@ public sealed class MailSettingsTests
             $"/api/admin/users/{await AdminApi.UserIdAsync(idp, pid)}/authenticator/revoke", new { reason = "test" });
 
         status.Should().Be(204, body.ToString());
-        idp.Logs.Lines.Should().Contain(l => l.Contains("[8602] Email not sent (Your Educloud Research authenticator was revoked)", StringComparison.Ordinal));
+        idp.Logs.Lines.Should().Contain(l => l.Contains("[8602] Email not sent (Autentiseringsappen din for Educloud Research er fjernet / Your Educloud Research authenticator app was revoked)", StringComparison.Ordinal));
         idp.Logs.Lines.Should().NotContain(l => l.Contains(address, StringComparison.OrdinalIgnoreCase), "an address is personal data");
     }
 }

@@ -23,8 +23,6 @@ public sealed class OverviewModel(IdpDbContext db, SessionService sessions, Ever
     // Support's checks on people who hold a role: about support's acts, not the person's account.
     private static readonly string[] NotShownToThePerson = [AuditEventTypes.RefusedOnPrivileged, AuditEventTypes.ActedOnPrivileged];
 
-    private static readonly TimeZoneInfo Oslo = OsloOrUtc();
-
     private Dictionary<string, string> appNames = new(StringComparer.Ordinal);
 
     public string? UserName { get; private set; }
@@ -102,24 +100,8 @@ public sealed class OverviewModel(IdpDbContext db, SessionService sessions, Ever
         return upstreamIdToken is null ? Redirect(AccountPaths.Start) : UpstreamLogout.ThenReturnTo(upstreamIdToken, AccountPaths.Start);
     }
 
-    /// <summary>A time as people here read it: Norwegian time (summer time included).</summary>
-    public static DateTimeOffset Local(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, Oslo);
-
     /// <summary>The app's name as registered, or its client id.</summary>
     public string? AppName(string? clientId) => clientId is null ? null : appNames.GetValueOrDefault(clientId, clientId);
-
-    // A host without the time zone database (a minimal container) shows UTC rather than failing.
-    private static TimeZoneInfo OsloOrUtc()
-    {
-        try
-        {
-            return TimeZoneInfo.FindSystemTimeZoneById("Europe/Oslo");
-        }
-        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            return TimeZoneInfo.Utc;
-        }
-    }
 }
 
 /// <summary>The active authenticator: when it was added (confirmed) and last accepted a code.</summary>
