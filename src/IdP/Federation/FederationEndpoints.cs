@@ -125,8 +125,8 @@ public static partial class FederationEndpoints
             return Results.Redirect(AccountPaths.InsufficientLevel);
         }
 
-        var user = await directory.FindOrProvisionAsync(pid!, http.RequestAborted);
-        if (user is null)
+        var found = await directory.FindOrProvisionAsync(pid!, http.RequestAborted);
+        if (found is null)
         {
             LogNotRegistered(logger);
             metrics.UpstreamRefused("not_registered");
@@ -152,7 +152,7 @@ public static partial class FederationEndpoints
         }
 
         // Never null after ID-porten: without an authenticator the person goes on to set one up.
-        return Results.Redirect(await flow.FirstFactorDoneAsync(http, user, FirstFactor.FromIdPorten(upstream), purpose, returnUrl, clientId) ?? AccountPaths.Login);
+        return Results.Redirect(await flow.FirstFactorDoneAsync(http, found.User, FirstFactor.FromIdPorten(upstream), purpose, returnUrl, clientId, found.HasActiveFactor) ?? AccountPaths.Login);
     }
 
     /// <summary>

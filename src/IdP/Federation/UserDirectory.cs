@@ -1,5 +1,6 @@
 using Educloud.Idp.Data;
 using Educloud.Idp.Settings;
+using Educloud.Idp.Totp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -13,17 +14,24 @@ public sealed partial class UserDirectory(
     IOptions<IdPortenOptions> options,
     ILogger<UserDirectory> logger)
 {
-    public async Task<IdpUser?> FindOrProvisionAsync(string pid, CancellationToken cancellationToken)
+    /// <summary>
+    /// The person behind <paramref name="pid"/> (tracked), created on a first login where that is
+    /// allowed, and whether they have an active authenticator: asked in the same query, since the
+    /// login goes on to the code page or the enrollment by it (one round trip fewer per login).
+    /// </summary>
+    public async Task<FoundUser?> FindOrProvisionAsync(string pid, CancellationToken cancellationToken)
     {
         var hash = pids.LookupHash(pid);
-        var user = await db.Users.SingleOrDefaultAsync(u => u.PidHash == hash, cancellationToken);
-        if (user is not null || !options.Value.AutoProvisionUsers)
+        var found = await db.Users.Where(u => u.PidHash == hash)
+            .Select(u => new FoundUser(u, db.TotpFactors.Any(f => f.UserId == u.Id && f.State == TotpFactorState.Active)))
+            .SingleOrDefaultAsync(cancellationToken);
+        if (found is not null || !options.Value.AutoProvisionUsers)
         {
-            return user;
+            return found;
         }
 
         var id = Guid.NewGuid().ToString();
-        user = new IdpUser
+        var user = new IdpUser
         {
             Id = id,
             // People from ID-porten never type a username; this one is only shown to support.
@@ -43,13 +51,18 @@ public sealed partial class UserDirectory(
         {
             // Two first logins of the same person raced; the unique index on PidHash let one win.
             db.Entry(user).State = EntityState.Detached;
-            return await db.Users.SingleOrDefaultAsync(u => u.PidHash == hash, cancellationToken);
+            return await db.Users.SingleOrDefaultAsync(u => u.PidHash == hash, cancellationToken) is { } winner
+                ? new FoundUser(winner, HasActiveFactor: null)
+                : null;
         }
 
         LogProvisioned(logger, user.Id);
-        return user;
+        return new FoundUser(user, HasActiveFactor: false);
     }
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Created user {UserId} on first ID-porten login")]
     private static partial void LogProvisioned(ILogger logger, string userId);
 }
+
+/// <summary>A person found by pid, and whether they have an active authenticator (null: not asked).</summary>
+public sealed record FoundUser(IdpUser User, bool? HasActiveFactor);

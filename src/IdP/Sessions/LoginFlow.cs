@@ -39,15 +39,16 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
     /// <param name="purpose">A login, or a new authenticator (<see cref="LoginPurpose"/>: after a fresh ID-porten login or an enrollment code).</param>
     /// <param name="returnUrl">The way back after the login, already checked (<see cref="LocalUrl"/>).</param>
     /// <param name="clientId">The research app as /connect/authorize vouched for it (<see cref="LoginApp"/>), for the audit log.</param>
+    /// <param name="hasActiveFactor">Whether the person has an active authenticator, when the caller already asked (<see cref="Federation.UserDirectory"/>); null: asked here.</param>
     /// <returns>Where the person goes next, or null when the first factor leads nowhere.</returns>
-    public async Task<string?> FirstFactorDoneAsync(HttpContext http, IdpUser user, FirstFactor first, string purpose, string returnUrl, string? clientId)
+    public async Task<string?> FirstFactorDoneAsync(HttpContext http, IdpUser user, FirstFactor first, string purpose, string returnUrl, string? clientId, bool? hasActiveFactor = null)
     {
         string next;
         if (purpose == LoginPurpose.Enroll)
         {
             next = AccountPaths.Enroll;
         }
-        else if (await totp.HasActiveAsync(user.Id, http.RequestAborted))
+        else if (hasActiveFactor ?? await totp.HasActiveAsync(user.Id, http.RequestAborted))
         {
             next = AccountPaths.Code;
         }
