@@ -1,9 +1,11 @@
 using Educloud.Idp.Admin.Hosting;
+using Educloud.Idp.Admin.Localization;
 
 // The support console: an OIDC client of the IdP (code + PKCE, confidential) that reaches data
 // only through the IdP's admin API, with the access token it got at login.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddConsoleSettings()
+       .AddConsoleLocalization()
        .AddConsoleLogin()
        .AddAdminApiClient()
        .AddConsolePages();

@@ -99,7 +99,7 @@ public sealed class ConsoleAuditTests(ConsoleFixture fixture) : IClassFixture<Co
         var (_, page) = await fixture.LogInToConsoleAsync(pid);
 
         page.Address.AbsolutePath.Should().Be("/forbidden");
-        page.Document.QuerySelector("header nav").Should().BeNull(page.Body);
+        page.Document.QuerySelector("header nav.main-nav").Should().BeNull(page.Body);
         page.Document.QuerySelectorAll("a[href='/audit'], a[href='/users/new'], a[href='/apps']").Should().BeEmpty();
         page.Document.QuerySelector("form[action='/signout']").Should().NotBeNull("signing out is still offered");
     }

@@ -42,6 +42,13 @@ public sealed class ConsoleHost(IdpHost idp, TimeProvider? time = null) : WebApp
         return browser;
     }
 
+    /// <summary>Clients made with CreateClient read English, as the test browser does (the console defaults to Bokmål).</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("en");
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");

@@ -39,6 +39,7 @@ public sealed class ConsoleIdpUnreachableTests(ConsoleFixture fixture) : IClassF
             builder.ConfigureLogging(logging => logging.AddProvider(logs));
         });
         using var client = console.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("en"); // the page's English words are asserted
 
         // The challenge fetches the IdP's metadata first (/.well-known/openid-configuration): refused.
         using var response = await client.GetAsync("/");

@@ -27,7 +27,8 @@ public sealed class PersonCardTests(ConsoleFixture fixture) : IClassFixture<Cons
         confirm.Document.QuerySelector(".who-name")!.TextContent.Should().Be("Ola Nordmann " + unique);
         confirm.Document.QuerySelector(".who-email")!.TextContent.Should().Be(email);
         confirm.Document.QuerySelector(".who-username")!.TextContent.Should().Be(userName);
-        confirm.Document.QuerySelector(".who-authenticator")!.TextContent.Should().MatchRegex(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$");
+        // Oslo time in the page's words (the test browser reads English): "2 December 2026, 11:05".
+        confirm.Document.QuerySelector(".who-authenticator")!.TextContent.Should().MatchRegex(@"^\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}, \d{2}:\d{2}$");
         confirm.Body.Split(userName).Length.Should().Be(2, "the username once, not three times");
 
         var list = await support.GetAsync(ConsoleHost.Origin + "/?q=" + Uri.EscapeDataString("ola nordmann " + unique));

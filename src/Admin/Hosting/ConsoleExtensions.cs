@@ -1,5 +1,6 @@
 using Educloud.Idp.Admin.Api;
 using Educloud.Shared.Hosting;
+using Educloud.Shared.Localization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -130,6 +131,8 @@ public static class ConsoleExtensions
 
     public static WebApplication UseConsolePipeline(this WebApplication app)
     {
+        // Before the error pages: they are shown in the person's language too.
+        app.UseEducloudLocalization();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandlingPath = "/error",
@@ -148,6 +151,8 @@ public static class ConsoleExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapHealthChecks("/health/live").AllowAnonymous();
+        // The switcher works before login too (the sign-in failure and signed-out pages have it).
+        app.MapLanguageSwitch().AllowAnonymous();
         app.MapRazorPages();
         return app;
     }

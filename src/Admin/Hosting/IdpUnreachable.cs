@@ -12,8 +12,6 @@ namespace Educloud.Idp.Admin.Hosting;
 /// </summary>
 internal static partial class IdpUnreachable
 {
-    public const string Title = "The login service cannot be reached.";
-
     /// <summary>
     /// Whether the failure is the IdP not answering: somewhere in its chain an HttpRequestException
     /// (refused, DNS, TLS), a socket error, or HttpClient's timeout (a TaskCanceledException whose

@@ -1,42 +1,42 @@
 using System.ComponentModel.DataAnnotations;
 using Educloud.Idp.Admin.Api;
-using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Educloud.Idp.Admin.Pages.Apps;
 
 /// <summary>
 /// An app's settings as the Register and Edit screens take them: the same fields, validation and
-/// form (<c>_AppSettingsFields</c>); the API validates the values themselves.
+/// form (<c>_AppSettingsFields</c>); the API validates the values themselves. The error messages
+/// are keys into Pages/Shared/_FormErrors (the view says them in the page's language).
 /// </summary>
 public class AppSettingsInput
 {
-    [StringLength(200)]
+    [StringLength(200, ErrorMessage = "DisplayNameTooLong")]
     public string? DisplayName { get; set; }
 
-    [RegularExpression("^(confidential|public)$")]
+    [RegularExpression("^(confidential|public)$", ErrorMessage = "ClientTypeInvalid")]
     public string ClientType { get; set; } = "confidential";
 
-    [Required(ErrorMessage = "At least one redirect URI is required.")]
+    [Required(ErrorMessage = "RedirectUrisRequired")]
     public string? RedirectUris { get; set; }
 
     public string? PostLogoutRedirectUris { get; set; }
 
-    [Required(ErrorMessage = "Scopes are required (at least openid).")]
+    [Required(ErrorMessage = "ScopesRequired")]
     public string? Scopes { get; set; } = "openid profile";
 
     /// <summary>The client id of the API the app's access tokens are for; empty: the app's own client id.</summary>
-    [StringLength(100)]
-    [RegularExpression("^[A-Za-z0-9._-]*$", ErrorMessage = "The audience is a client id: letters, digits, '-', '_', '.'.")]
+    [StringLength(100, ErrorMessage = "AudienceFormat")]
+    [RegularExpression("^[A-Za-z0-9._-]*$", ErrorMessage = "AudienceFormat")]
     public string? Audience { get; set; }
 
     /// <summary>Where the IdP POSTs a logout token when a session the app got tokens in ends; empty: not told.</summary>
-    [StringLength(2000)]
+    [StringLength(2000, ErrorMessage = "BackChannelTooLong")]
     public string? BackChannelLogoutUri { get; set; }
 
     public bool BackChannelLogoutSessionRequired { get; set; }
 
-    [Required(ErrorMessage = "A reason is required: it goes to the audit log.")]
-    [StringLength(1000)]
+    [Required(ErrorMessage = "ReasonRequired")]
+    [StringLength(1000, ErrorMessage = "ReasonTooLong")]
     public string? Reason { get; set; }
 
     /// <summary>The form prefilled with an app's current settings (no reason: that is for this change).</summary>
@@ -65,11 +65,6 @@ public class AppSettingsInput
     public static bool IsFormProblem(AdminApiException problem) =>
         problem.Status is StatusCodes.Status400BadRequest or StatusCodes.Status409Conflict;
 
-    public static void ShowProblem(AdminApiException problem, ModelStateDictionary modelState, HttpResponse response)
-    {
-        modelState.AddModelError(string.Empty, problem.Detail is null ? problem.Title : problem.Title + " " + problem.Detail);
-        response.StatusCode = problem.Status;
-    }
 
     private static List<string> Lines(string? text) =>
         [.. (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];

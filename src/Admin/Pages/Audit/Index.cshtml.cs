@@ -1,6 +1,7 @@
 using System.Reflection;
 using Educloud.Idp.Admin.Api;
 using Educloud.Idp.Data;
+using Educloud.Shared.Localization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
@@ -43,21 +44,21 @@ public sealed class AuditModel(AdminApiClient api) : PageModel
             if (match.Count != 1)
             {
                 Candidates = found;
-                Filter = new AuditFilter(null, Blank(type), Utc(from), Utc(to));
+                Filter = new AuditFilter(null, Blank(type), FromOslo(from), FromOslo(to));
                 return;
             }
 
             id = match[0].Id;
         }
 
-        Filter = new AuditFilter(id, Blank(type), Utc(from), Utc(to), 200);
+        Filter = new AuditFilter(id, Blank(type), FromOslo(from), FromOslo(to), 200);
         Events = await api.AuditAsync(Filter, cancellationToken);
         Person ??= Events.FirstOrDefault(e => e.UserId == id)?.UserName;
     }
 
     public async Task<IActionResult> OnGetExportAsync(string? userId, string? type, DateTime? from, DateTime? to, CancellationToken cancellationToken)
     {
-        var csv = await api.ExportAuditAsync(new AuditFilter(Blank(userId), Blank(type), Utc(from), Utc(to)), cancellationToken);
+        var csv = await api.ExportAuditAsync(new AuditFilter(Blank(userId), Blank(type), FromOslo(from), FromOslo(to)), cancellationToken);
         return File(csv, "text/csv; charset=utf-8", "audit.csv");
     }
 
@@ -73,12 +74,29 @@ public sealed class AuditModel(AdminApiClient api) : PageModel
     {
         ["userId"] = Filter.UserId,
         ["type"] = Filter.Type,
-        ["from"] = Filter.From?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture),
-        ["to"] = Filter.To?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture),
+        ["from"] = FieldValue(Filter.From),
+        ["to"] = FieldValue(Filter.To),
     };
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    // The form's datetime-local has no zone: the page says UTC.
-    private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
+    /// <summary>A time as the form's datetime-local field shows it: Oslo wall-clock time, to the minute.</summary>
+    public static string? FieldValue(DateTimeOffset? when) =>
+        when is { } w ? LocalTime.InOslo(w).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    // The form's datetime-local has no zone: it is Oslo time, as every time on the page. An hour
+    // skipped when summer time starts (02:30 does not exist) is read as the same time after the jump.
+    private static DateTimeOffset? FromOslo(DateTime? value)
+    {
+        if (value is not { } v)
+        {
+            return null;
+        }
+
+        var local = DateTime.SpecifyKind(v, DateTimeKind.Unspecified);
+        var offset = Oslo.IsInvalidTime(local) ? Oslo.GetUtcOffset(local.AddHours(1)) : Oslo.GetUtcOffset(local);
+        return new DateTimeOffset(local, offset).ToUniversalTime();
+    }
+
+    private static readonly TimeZoneInfo Oslo = TimeZoneInfo.FindSystemTimeZoneById("Europe/Oslo");
 }

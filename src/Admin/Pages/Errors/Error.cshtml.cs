@@ -10,16 +10,19 @@ using Microsoft.Extensions.Options;
 namespace Educloud.Idp.Admin.Pages.Errors;
 
 /// <summary>
-/// Every failure, as a page that says what went wrong: the API's own problem title when it has one;
-/// when the IdP cannot be reached (<see cref="IdpUnreachable"/>), what the operator should check.
+/// Every failure, as a page that says what went wrong: the API's refusal (in words when the console
+/// knows it, <see cref="Localization.ApiProblemWords"/>); when the IdP cannot be reached
+/// (<see cref="IdpUnreachable"/>), what the operator should check. The model holds the state; the view the words.
 /// </summary>
 [AllowAnonymous]
 [IgnoreAntiforgeryToken]
 public sealed class ErrorModel(IOptions<ConsoleOptions> settings, ILogger<ErrorModel> logger) : PageModel
 {
-    public string Title { get; private set; } = "Something went wrong.";
+    /// <summary>The status code the page answers with.</summary>
+    public int Status { get; private set; } = StatusCodes.Status500InternalServerError;
 
-    public string? Detail { get; private set; }
+    /// <summary>The admin API's refusal that ended here, if that is what happened.</summary>
+    public AdminApiException? Problem { get; private set; }
 
     public string? TraceId { get; private set; }
 
@@ -35,17 +38,17 @@ public sealed class ErrorModel(IOptions<ConsoleOptions> settings, ILogger<ErrorM
     private void Describe(int? status)
     {
         var failure = HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error;
+        // The status an exception handler or a re-execution set; the branches below say which.
+        Status = failure is null && status is null ? Response.StatusCode : Status;
         if (failure is AdminApiException api)
         {
-            Title = api.Title;
-            Detail = api.Detail;
-            Response.StatusCode = api.Status;
+            Problem = api;
+            Status = api.Status;
         }
         else if (Hosting.IdpUnreachable.Explains(failure))
         {
             IdpUnreachable = true;
-            Title = Hosting.IdpUnreachable.Title;
-            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            Status = StatusCodes.Status503ServiceUnavailable;
             Hosting.IdpUnreachable.Log(logger, Authority, failure!);
         }
         else if (failure is not null)
@@ -54,15 +57,9 @@ public sealed class ErrorModel(IOptions<ConsoleOptions> settings, ILogger<ErrorM
         }
         else if (status is { } code)
         {
-            Response.StatusCode = code;
-            Title = code switch
-            {
-                404 => "There is no such page.",
-                400 => "The request was not understood.",
-                403 => "You may not do this.",
-                405 => "That is not done this way.",
-                _ => $"Something went wrong ({code}).",
-            };
+            Status = code;
         }
+
+        Response.StatusCode = Status;
     }
 }

@@ -13,8 +13,8 @@ public sealed class ConfirmAppModel(AdminApiClient api) : PageModel
 {
     public sealed class InputModel
     {
-        [Required(AllowEmptyStrings = false, ErrorMessage = "Write why: it goes to the audit log.")]
-        [StringLength(1000)]
+        [Required(AllowEmptyStrings = false, ErrorMessage = "ReasonRequired")]
+        [StringLength(1000, ErrorMessage = "ReasonTooLong")]
         public string? Reason { get; set; }
     }
 
@@ -40,7 +40,8 @@ public sealed class ConfirmAppModel(AdminApiClient api) : PageModel
         await OnGetAsync(clientId, operation, cancellationToken);
         if (!ModelState.IsValid || string.IsNullOrWhiteSpace(Input.Reason))
         {
-            ModelState.AddModelError(string.Empty, "Nothing was done: a reason is required.");
+            // A key into Pages/Shared/_FormErrors, as the validation messages are.
+            ModelState.AddModelError(string.Empty, "NothingDoneReasonRequired");
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }

@@ -14,9 +14,9 @@ public sealed class AppDetailsModel(AdminApiClient api) : PageModel
     /// <summary>The app's back-channel logout notifications not delivered (pending, failed).</summary>
     public LogoutDeliveries Deliveries { get; private set; } = null!;
 
-    /// <summary>What the previous screen did (Edit: "Saved …"), once.</summary>
+    /// <summary>The app whose settings the Edit screen just saved (its client id), once.</summary>
     [TempData]
-    public string? Message { get; set; }
+    public string? Saved { get; set; }
 
     public async Task OnGetAsync(string clientId, CancellationToken cancellationToken)
     {

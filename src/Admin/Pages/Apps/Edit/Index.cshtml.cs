@@ -21,9 +21,12 @@ public sealed class EditAppModel(AdminApiClient api) : PageModel
     /// <summary>Set when the change made a public app confidential: its new secret, shown only now.</summary>
     public AppInfo? SavedWithSecret { get; private set; }
 
-    /// <summary>Shown on the app's details page after the redirect.</summary>
+    /// <summary>The API's refusal of the values, shown on the form.</summary>
+    public AdminApiException? Problem { get; private set; }
+
+    /// <summary>The app whose settings were saved: the details page says so after the redirect.</summary>
     [TempData]
-    public string? Message { get; set; }
+    public string? Saved { get; set; }
 
     public async Task OnGetAsync(string clientId, CancellationToken cancellationToken)
     {
@@ -64,7 +67,8 @@ public sealed class EditAppModel(AdminApiClient api) : PageModel
         }
         catch (AdminApiException problem) when (AppSettingsInput.IsFormProblem(problem))
         {
-            AppSettingsInput.ShowProblem(problem, ModelState, Response);
+            Problem = problem;
+            Response.StatusCode = problem.Status;
             return Page();
         }
 
@@ -74,7 +78,7 @@ public sealed class EditAppModel(AdminApiClient api) : PageModel
             return Page();
         }
 
-        Message = $"Saved: the settings of {updated.ClientId} are changed.";
+        Saved = updated.ClientId;
         return Redirect("/apps/" + Uri.EscapeDataString(updated.ClientId));
     }
 }

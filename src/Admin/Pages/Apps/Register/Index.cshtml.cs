@@ -13,8 +13,8 @@ public sealed class RegisterAppModel(AdminApiClient api) : PageModel
     /// <summary>The settings (shared with Edit) and the client id, chosen only here.</summary>
     public sealed class InputModel : AppSettingsInput
     {
-        [Required(ErrorMessage = "A client id is required.")]
-        [StringLength(100)]
+        [Required(ErrorMessage = "ClientIdRequired")]
+        [StringLength(100, ErrorMessage = "ClientIdTooLong")]
         public string? ClientId { get; set; }
     }
 
@@ -22,6 +22,9 @@ public sealed class RegisterAppModel(AdminApiClient api) : PageModel
     public InputModel Input { get; set; } = new();
 
     public AppInfo? Registered { get; private set; }
+
+    /// <summary>The API's refusal of the values (400) or of the client id (409), shown on the form.</summary>
+    public AdminApiException? Problem { get; private set; }
 
     public void OnGet()
     {
@@ -41,7 +44,8 @@ public sealed class RegisterAppModel(AdminApiClient api) : PageModel
         }
         catch (AdminApiException problem) when (AppSettingsInput.IsFormProblem(problem))
         {
-            AppSettingsInput.ShowProblem(problem, ModelState, Response);
+            Problem = problem;
+            Response.StatusCode = problem.Status;
         }
 
         return Page();

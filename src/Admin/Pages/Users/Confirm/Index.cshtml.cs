@@ -13,8 +13,8 @@ public sealed class ConfirmModel(AdminApiClient api) : PageModel
 {
     public sealed class InputModel
     {
-        [Required(AllowEmptyStrings = false, ErrorMessage = "Write why (the ticket number and what the person said): it goes to the audit log.")]
-        [StringLength(1000, ErrorMessage = "The reason can be at most 1000 characters.")]
+        [Required(AllowEmptyStrings = false, ErrorMessage = "ReasonRequiredTicket")]
+        [StringLength(1000, ErrorMessage = "ReasonTooLong")]
         public string? Reason { get; set; }
     }
 
@@ -34,8 +34,8 @@ public sealed class ConfirmModel(AdminApiClient api) : PageModel
     /// </summary>
     public bool MayChange { get; private set; }
 
-    /// <summary>The API's reason for refusing (its problem title), shown instead of the form.</summary>
-    public string? Refused { get; private set; }
+    /// <summary>The API's refusal (its problem), shown instead of the form.</summary>
+    public AdminApiException? Refused { get; private set; }
 
     public EnrollmentCodeResponse? EnrollmentCode { get; private set; }
 
@@ -47,7 +47,7 @@ public sealed class ConfirmModel(AdminApiClient api) : PageModel
         await LoadAsync(id, operation, cancellationToken);
         if (!MayChange)
         {
-            Refused = UserDetails.OnlyAdminMessage;
+            Refused = new AdminApiException(StatusCodes.Status403Forbidden, UserDetails.OnlyAdminMessage);
             Response.StatusCode = StatusCodes.Status403Forbidden;
         }
 
@@ -59,7 +59,8 @@ public sealed class ConfirmModel(AdminApiClient api) : PageModel
         await LoadAsync(id, operation, cancellationToken);
         if (!ModelState.IsValid || string.IsNullOrWhiteSpace(Input.Reason))
         {
-            ModelState.AddModelError(string.Empty, "Nothing was done: a reason is required.");
+            // A key into Pages/Shared/_FormErrors, as the validation messages are.
+            ModelState.AddModelError(string.Empty, "NothingDoneReasonRequired");
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
@@ -71,7 +72,7 @@ public sealed class ConfirmModel(AdminApiClient api) : PageModel
         catch (AdminApiException refused) when (refused.Status is StatusCodes.Status403Forbidden or StatusCodes.Status400BadRequest or StatusCodes.Status409Conflict)
         {
             // The API refused and changed nothing: say why, as the API put it (never an error page).
-            Refused = refused.Title;
+            Refused = refused;
             Response.StatusCode = refused.Status;
             return Page();
         }

@@ -7,21 +7,22 @@ namespace Educloud.Idp.Admin.Pages.Users.Create;
 
 public sealed class CreateModel(AdminApiClient api) : PageModel
 {
+    // The error messages are keys into Pages/Shared/_FormErrors.
     public sealed class InputModel
     {
-        [Required(ErrorMessage = "A username is required.")]
-        [StringLength(64, MinimumLength = 3)]
+        [Required(ErrorMessage = "UserNameRequired")]
+        [StringLength(64, MinimumLength = 3, ErrorMessage = "UserNameLength")]
         public string? UserName { get; set; }
 
-        [StringLength(200)]
+        [StringLength(200, ErrorMessage = "DisplayNameTooLong")]
         public string? DisplayName { get; set; }
 
-        [EmailAddress]
-        [StringLength(256)]
+        [EmailAddress(ErrorMessage = "EmailInvalid")]
+        [StringLength(256, ErrorMessage = "EmailInvalid")]
         public string? Email { get; set; }
 
-        [Required(ErrorMessage = "A reason is required: it goes to the audit log.")]
-        [StringLength(1000)]
+        [Required(ErrorMessage = "ReasonRequired")]
+        [StringLength(1000, ErrorMessage = "ReasonTooLong")]
         public string? Reason { get; set; }
     }
 
@@ -29,6 +30,9 @@ public sealed class CreateModel(AdminApiClient api) : PageModel
     public InputModel Input { get; set; } = new();
 
     public UserSummary? Created { get; private set; }
+
+    /// <summary>The API's refusal of the values (taken, not acceptable), shown on the form.</summary>
+    public AdminApiException? Problem { get; private set; }
 
     public void OnGet()
     {
@@ -49,7 +53,7 @@ public sealed class CreateModel(AdminApiClient api) : PageModel
         catch (AdminApiException problem) when (problem.Status is StatusCodes.Status400BadRequest or StatusCodes.Status409Conflict)
         {
             // The API's rules (username pattern, taken) shown on the form, with what was typed.
-            ModelState.AddModelError(string.Empty, problem.Detail is null ? problem.Title : problem.Title + " " + problem.Detail);
+            Problem = problem;
             Response.StatusCode = problem.Status;
         }
 
