@@ -3,6 +3,7 @@ using Educloud.Idp.Data;
 using Educloud.Idp.Tests.Infrastructure;
 using Educloud.Idp.Totp;
 using Educloud.Shared.Localization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -196,6 +197,46 @@ public sealed class LoginPagesLanguageTests : IDisposable
         refused.Body.Should().Contain("Type only the digits from your app").And.NotContain("That code did not work");
         var again = await browser.SubmitAsync(refused, "form[method=post]", new Dictionary<string, string> { ["code"] = idp.Authenticators.NextCode(pid, time) });
         again.Address.AbsolutePath.Should().NotBe("/account/code", "the login goes on after a code with letters");
+    }
+
+    [Fact]
+    public async Task UnknownAddress_InNynorsk_SaysWhatHappenedAndWhatNext_WithAWayBackAndSupport()
+    {
+        var browser = idp.NewBrowser();
+        browser.Headers["Accept-Language"] = "nn";
+
+        var page = await browser.GetAsync(IdpHost.Origin + "/no-such-page");
+
+        page.Status.Should().Be(HttpStatusCode.NotFound);
+        Lang(page).Should().Be("nn");
+        page.Document.QuerySelector("h1")!.TextContent.Should().Be("Fann ikkje sida");
+        page.Document.QuerySelector("main a[href='/']").Should().NotBeNull("a way back to the start page");
+        page.Document.QuerySelector("main a[href^='mailto:']").Should().NotBeNull("the support contact");
+    }
+
+    [Fact]
+    public async Task EnrollmentCodePasswordsDiffer_SaysSoInBokmaal()
+    {
+        var browser = idp.NewBrowser();
+        browser.Headers.Remove("Accept-Language");
+        var form = await browser.GetAsync(IdpHost.Origin + "/account/enroll-with-code");
+        var userName = "lang-" + Guid.NewGuid().ToString("N")[..8];
+        var code = await AdminApi.InScopeAsync(idp, async services =>
+        {
+            var user = new IdpUser { Id = Guid.NewGuid().ToString(), UserName = userName, CreatedAt = idp.Clock.GetUtcNow() };
+            (await services.GetRequiredService<UserManager<IdpUser>>().CreateAsync(user)).Succeeded.Should().BeTrue();
+            var issued = await services.GetRequiredService<Educloud.Idp.LocalAccounts.EnrollmentCodes>().IssueAsync(user.Id, "test", CancellationToken.None);
+            await services.GetRequiredService<IdpDbContext>().SaveChangesAsync();
+            return issued.Code;
+        });
+
+        var refused = await browser.SubmitAsync(form, "form[method=post]", new Dictionary<string, string>
+        {
+            ["username"] = userName, ["code"] = code, ["password"] = "a long pass phrase one", ["confirm"] = "a long pass phrase two",
+        });
+
+        refused.Status.Should().Be(HttpStatusCode.BadRequest);
+        refused.Body.Should().Contain("Velg et annet passord:").And.Contain("De to passordene er ikke like.");
     }
 
     private async Task<T> InScopeAsync<T>(Func<IdpDbContext, Task<T>> query)
