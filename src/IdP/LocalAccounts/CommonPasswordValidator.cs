@@ -34,8 +34,22 @@ public sealed class CommonPasswordValidator : IPasswordValidator<IdpUser>
         var why = Weakness(password, user.UserName);
         return Task.FromResult(why is null
             ? IdentityResult.Success
-            : IdentityResult.Failed(new IdentityError { Code = "CommonPassword", Description = why }));
+            : IdentityResult.Failed(new IdentityError { Code = CodeFor(why), Description = why }));
     }
+
+    /// <summary>The error codes the IdP's pages turn into words in the person's language.</summary>
+    public const string CommonCode = "CommonPassword", RepeatedCode = "RepeatedPassword", ContextCode = "ContextPassword";
+
+    private const string CommonText = "This password is one of the most common passwords (or one with digits or symbols added), which attackers try first.";
+    private const string RepeatedText = "This password is a repeated or sequential string (like aaaa, abcd or qwerty).";
+    private const string ContextText = "This password is too close to your username or to the name of this service.";
+
+    private static string CodeFor(string why) => why switch
+    {
+        RepeatedText => RepeatedCode,
+        ContextText => ContextCode,
+        _ => CommonCode,
+    };
 
     /// <summary>Why the password is easy to guess, in words for the person; null when it is not.</summary>
     internal static string? Weakness(string password, string? userName)
@@ -47,12 +61,12 @@ public sealed class CommonPasswordValidator : IPasswordValidator<IdpUser>
         if (Common.Value.Contains(lower) || Common.Value.Contains(plain)
             || (core.Length >= 4 && (Common.Value.Contains(core) || Common.Value.Contains(Unleet(core)))))
         {
-            return "This password is one of the most common passwords (or one with digits or symbols added), which attackers try first.";
+            return CommonText;
         }
 
         if (IsRepeated(lower) || IsSequence(lower))
         {
-            return "This password is a repeated or sequential string (like aaaa, abcd or qwerty).";
+            return RepeatedText;
         }
 
         var context = ServiceWords.Concat(userName is { Length: >= 3 } ? [userName.ToLowerInvariant()] : []).ToList();
@@ -65,7 +79,7 @@ public sealed class CommonPasswordValidator : IPasswordValidator<IdpUser>
                 .MinBy(letters => letters.Length)!;
             if (rest.Length < 6 || Common.Value.Contains(rest))
             {
-                return "This password is too close to your username or to the name of this service.";
+                return ContextText;
             }
         }
 

@@ -17,9 +17,8 @@ namespace Educloud.Idp.Pages.Error;
 [ResponseCache(NoStore = true, Location = ResponseCacheLocation.None)]
 public sealed class ErrorModel : PageModel
 {
-    public string Heading { get; private set; } = "Something went wrong";
-
-    public string Message { get; private set; } = "Please try again. If it keeps happening, contact Educloud Research support.";
+    /// <summary>What happened, as far as the page may say; the view picks the words.</summary>
+    public ErrorKind Kind { get; private set; } = ErrorKind.Unexpected;
 
     public string? Error { get; private set; }
 
@@ -38,8 +37,7 @@ public sealed class ErrorModel : PageModel
         {
             // The database is down or restarting (issue 10): every replica says the same, and it
             // passes without anyone restarting the IdP. Not a 500: nothing is wrong with the request or the IdP.
-            Heading = "Login is unavailable right now";
-            Message = "Educloud Research login is temporarily unavailable. Please try again in a few minutes.";
+            Kind = ErrorKind.Unavailable;
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             Response.Headers.RetryAfter = "30";
             return;
@@ -47,8 +45,7 @@ public sealed class ErrorModel : PageModel
 
         if (HttpContext.GetOpenIddictServerResponse() is { Error: not null } response)
         {
-            Heading = "The app sent an invalid login request";
-            Message = "The app that sent you here made a request Educloud Research cannot accept. Contact the app's support.";
+            Kind = ErrorKind.InvalidAppRequest;
             Error = response.Error;
             Description = response.ErrorDescription;
             return;
@@ -56,25 +53,23 @@ public sealed class ErrorModel : PageModel
 
         if (reason == "login")
         {
-            Heading = "Login failed";
-            Message = "We could not log you in. Please try again.";
+            Kind = ErrorKind.LoginFailed;
             AfterIdPorten = true;
         }
         else if (status == StatusCodes.Status503ServiceUnavailable)
         {
             // The one 503 of the pages: a login that could not start because ID-porten is unreachable (UpstreamStartFailure).
-            Heading = "Login is unavailable right now";
-            Message = "We cannot reach ID-porten at the moment. Please try again in a few minutes.";
-        }
-        else if (status == StatusCodes.Status404NotFound)
-        {
-            Heading = "Page not found";
-            Message = "There is no page at this address.";
+            Kind = ErrorKind.IdPortenUnavailable;
         }
         else if (status is >= 400 and < 500)
         {
-            Heading = "The request could not be handled";
-            Message = "The request was not valid. Please start again from the app you came from.";
+            Kind = status switch
+            {
+                StatusCodes.Status403Forbidden => ErrorKind.Forbidden,
+                StatusCodes.Status404NotFound => ErrorKind.NotFound,
+                StatusCodes.Status429TooManyRequests => ErrorKind.TooManyRequests,
+                _ => ErrorKind.BadRequest,
+            };
         }
 
         if (status is >= 400 and < 600 && Response.StatusCode == StatusCodes.Status200OK)
@@ -82,4 +77,28 @@ public sealed class ErrorModel : PageModel
             Response.StatusCode = status.Value;
         }
     }
+}
+
+/// <summary>The cases the error page tells apart (each has its own words in the page's resource files).</summary>
+public enum ErrorKind
+{
+    /// <summary>An unexpected error (500), or a status the page has no better words for.</summary>
+    Unexpected,
+
+    /// <summary>The IdP cannot serve logins right now (its database is unreachable: 503).</summary>
+    Unavailable,
+
+    /// <summary>A login could not start because ID-porten is unreachable (503).</summary>
+    IdPortenUnavailable,
+
+    /// <summary>A protocol error OpenIddict cannot send back to the app (an unknown client or redirect URI).</summary>
+    InvalidAppRequest,
+
+    /// <summary>A login failed after or at ID-porten (the reason is in the log).</summary>
+    LoginFailed,
+
+    BadRequest,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
 }

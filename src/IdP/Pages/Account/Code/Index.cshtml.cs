@@ -17,6 +17,9 @@ public sealed class CodeModel(LoginFlow flow, IOptions<TotpOptions> options) : P
 
     public bool Failed { get; private set; }
 
+    /// <summary>The refused code held letters or other non-digits (<see cref="CodeInput"/>): the page says to type only the digits.</summary>
+    public bool CodeMalformed { get; private set; }
+
     /// <summary>Codes are refused for now; shown because this person has proven the first factor (as the password form does).</summary>
     public TotpLockout? Lockout { get; private set; }
 
@@ -49,6 +52,7 @@ public sealed class CodeModel(LoginFlow flow, IOptions<TotpOptions> options) : P
             case LoginStep.CodeRefused refused:
                 Lockout = refused.Lockout;
                 Failed = Lockout is null;
+                CodeMalformed = CodeInput.HasNonDigits(code);
                 Response.StatusCode = StatusCodes.Status400BadRequest;
                 ChangeNotices = await flow.ChangeNoticesAsync(HttpContext);
                 return Page();

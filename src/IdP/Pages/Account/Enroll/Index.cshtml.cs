@@ -38,13 +38,19 @@ public sealed class EnrollModel(LoginFlow flow, QrCodes qr, IOptions<TotpOptions
     /// <summary>The code was right but for a QR code that has expired (or was replaced): a new one is shown.</summary>
     public bool Expired { get; private set; }
 
+    /// <summary>The refused code held letters or other non-digits (<see cref="CodeInput"/>): the page says to type only the digits.</summary>
+    public bool CodeMalformed { get; private set; }
+
     /// <summary>What was done to the authenticator since the last login (revoked by support, replaced).</summary>
     public IReadOnlyList<Educloud.Idp.Profile.ChangeNotice> ChangeNotices { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync() => await ShowAsync(await flow.EnrollmentPageAsync(HttpContext));
 
-    public async Task<IActionResult> OnPostAsync(Guid factorId, string? code) =>
-        await ShowAsync(await flow.ConfirmEnrollmentAsync(HttpContext, await antiforgery.IsRequestValidAsync(HttpContext), factorId, code));
+    public async Task<IActionResult> OnPostAsync(Guid factorId, string? code)
+    {
+        CodeMalformed = CodeInput.HasNonDigits(code);
+        return await ShowAsync(await flow.ConfirmEnrollmentAsync(HttpContext, await antiforgery.IsRequestValidAsync(HttpContext), factorId, code));
+    }
 
     private async Task<IActionResult> ShowAsync(LoginStep step)
     {

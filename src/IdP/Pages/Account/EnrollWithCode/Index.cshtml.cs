@@ -26,7 +26,8 @@ public sealed partial class EnrollWithCodeModel(
 {
     public bool Failed { get; private set; }
 
-    public IReadOnlyList<string> PasswordErrors { get; private set; } = [];
+    /// <summary>Why the chosen password was refused; the view says it in the person's language.</summary>
+    public IReadOnlyList<PasswordProblem> PasswordProblems { get; private set; } = [];
 
     public string? UserName { get; private set; }
 
@@ -47,23 +48,23 @@ public sealed partial class EnrollWithCodeModel(
             return Page();
         }
 
-        var errors = new List<string>();
+        var errors = new List<PasswordProblem>();
         if (string.IsNullOrEmpty(password) || password != confirm)
         {
-            errors.Add("The two passwords are not the same.");
+            errors.Add(PasswordProblem.NotTheSame);
         }
         else
         {
             foreach (var validator in users.PasswordValidators)
             {
                 var result = await validator.ValidateAsync(users, user, password);
-                errors.AddRange(result.Errors.Select(e => e.Description));
+                errors.AddRange(result.Errors.Select(e => PasswordProblemOf(e.Code)));
             }
         }
 
         if (errors.Count > 0)
         {
-            PasswordErrors = errors;
+            PasswordProblems = [.. errors.Distinct()];
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
@@ -85,7 +86,7 @@ public sealed partial class EnrollWithCodeModel(
         var added = await users.AddPasswordAsync(user, password!);
         if (!added.Succeeded)
         {
-            PasswordErrors = [.. added.Errors.Select(e => e.Description)];
+            PasswordProblems = [.. added.Errors.Select(e => PasswordProblemOf(e.Code)).Distinct()];
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
@@ -98,6 +99,28 @@ public sealed partial class EnrollWithCodeModel(
         return Redirect((await flow.FirstFactorDoneAsync(HttpContext, user, FirstFactor.Password, LoginPurpose.Enroll, AccountPaths.Start, clientId: null))!);
     }
 
+    private static PasswordProblem PasswordProblemOf(string identityCode) => identityCode switch
+    {
+        nameof(IdentityErrorDescriber.PasswordTooShort) => PasswordProblem.TooShort,
+        nameof(IdentityErrorDescriber.PasswordRequiresUniqueChars) => PasswordProblem.TooFewUniqueChars,
+        CommonPasswordValidator.CommonCode => PasswordProblem.TooCommon,
+        CommonPasswordValidator.RepeatedCode => PasswordProblem.RepeatedOrSequence,
+        CommonPasswordValidator.ContextCode => PasswordProblem.TooCloseToName,
+        _ => PasswordProblem.NotAccepted,
+    };
+
     [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "Enrollment code refused")]
     private static partial void LogRefused(ILogger logger);
+}
+
+/// <summary>Why a new password was refused (the words are in the page's resource files).</summary>
+public enum PasswordProblem
+{
+    NotAccepted,
+    NotTheSame,
+    TooShort,
+    TooFewUniqueChars,
+    TooCommon,
+    RepeatedOrSequence,
+    TooCloseToName,
 }

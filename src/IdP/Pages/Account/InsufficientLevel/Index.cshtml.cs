@@ -8,7 +8,8 @@ namespace Educloud.Idp.Pages.Account.InsufficientLevel;
 [AllowAnonymous]
 public sealed class InsufficientLevelModel(IOptions<IdPortenOptions> options) : PageModel
 {
-    public string Required => options.Value.AcrValues == AcrLevels.High ? "high" : "substantial";
+    /// <summary>The level the IdP asks ID-porten for (an acr value; the view puts it in words).</summary>
+    public string RequiredAcr => options.Value.AcrValues == AcrLevels.High ? AcrLevels.High : AcrLevels.Substantial;
 
     public void OnGet()
     {
