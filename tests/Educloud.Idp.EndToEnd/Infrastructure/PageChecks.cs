@@ -72,7 +72,19 @@ public sealed class PageChecks(string language, Action<string> log)
             Add($"{where1}: <html lang=\"{lang}\">, expected \"{Language}\"");
         }
 
-        var text = await page.EvaluateAsync<string>("() => document.body.innerText");
+        // Parts marked as another language (lang="en" on a technical error code, the switcher's
+        // own names) are that language on purpose (WCAG 3.1.2): they are left out, the rest counts.
+        var text = await page.EvaluateAsync<string>("""
+            language => {
+              const foreign = [...document.body.querySelectorAll('[lang]')]
+                .filter(e => e.lang.toLowerCase().split('-')[0] !== language);
+              const saved = foreign.map(e => e.style.display);
+              foreign.forEach(e => e.style.display = 'none');
+              const text = document.body.innerText;
+              foreign.forEach((e, i) => e.style.display = saved[i]);
+              return text;
+            }
+            """, Language);
         foreach (var problem in ResourceTexts.Instance.Problems(Language, text))
         {
             Add($"{where1}: {problem}");
