@@ -128,6 +128,7 @@ public sealed class PageWalkTests(EndToEndFixture fixture, ITestOutputHelper out
         var code = page.Locator("input#code");
         (await code.GetAttributeAsync("autocomplete")).Should().Be("one-time-code");
         (await code.GetAttributeAsync("inputmode")).Should().Be("numeric");
+        await PrintedEnrollmentAsync(page, checks);
         await code.FillAsync("000000");
         await page.Locator("main form:has(input#code) button[type=submit]").ClickAsync();
         await Expect(page.Locator("main [role=alert]").First).ToBeVisibleAsync();
@@ -175,6 +176,32 @@ public sealed class PageWalkTests(EndToEndFixture fixture, ITestOutputHelper out
         else
         {
             checks.Add($"{checks.Language} code-locked: 21 wrong codes did not lock the code page");
+        }
+    }
+
+    /// <summary>The enrollment page on paper: the QR code and key, no forms, no navigation (screenshot artifacts/screenshots/&lt;language&gt;/print/enroll.png).</summary>
+    private static async Task PrintedEnrollmentAsync(IPage page, PageChecks checks)
+    {
+        await page.SetViewportSizeAsync(794, 1123);
+        await page.EmulateMediaAsync(new() { Media = Media.Print });
+        try
+        {
+            var path = PageChecks.ScreenshotPath(checks.Language, "print", "enroll");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+            if (!await page.Locator("figure.qr img").IsVisibleAsync() || !await page.Locator("code.secret").IsVisibleAsync())
+            {
+                checks.Add($"{checks.Language} enroll (print): the QR code or the key is not printed");
+            }
+
+            if (await page.Locator("main form").First.IsVisibleAsync() || await page.Locator("nav").First.IsVisibleAsync())
+            {
+                checks.Add($"{checks.Language} enroll (print): forms or navigation are printed");
+            }
+        }
+        finally
+        {
+            await page.EmulateMediaAsync(new() { Media = Media.Screen });
         }
     }
 

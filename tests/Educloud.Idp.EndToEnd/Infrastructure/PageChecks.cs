@@ -35,8 +35,9 @@ public sealed class PageChecks(string language, Action<string> log)
         }
     }
 
-    public static string ScreenshotPath(string language, int width, string name) =>
-        Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots", language, width.ToString(System.Globalization.CultureInfo.InvariantCulture), name + ".png");
+    /// <summary>artifacts/screenshots/&lt;language&gt;/&lt;folder: the width, or "print"&gt;/&lt;name&gt;.png under the repository root.</summary>
+    public static string ScreenshotPath(string language, string folder, string name) =>
+        Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots", language, folder, name + ".png");
 
     /// <summary>Checks the page as it is now at each width (the viewport is resized; the page is not reloaded).</summary>
     public async Task CheckAsync(IPage page, string name)
@@ -46,7 +47,7 @@ public sealed class PageChecks(string language, Action<string> log)
         {
             await page.SetViewportSizeAsync(width, width < 600 ? 800 : 900);
             var where = $"{Language} {width}px {name} ({path})";
-            var screenshot = ScreenshotPath(Language, width, name);
+            var screenshot = ScreenshotPath(Language, width.ToString(System.Globalization.CultureInfo.InvariantCulture), name);
             Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
             await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
 
