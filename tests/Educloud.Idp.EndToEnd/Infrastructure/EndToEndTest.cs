@@ -46,12 +46,19 @@ public abstract class EndToEndTest(EndToEndFixture fixture, ITestOutputHelper ou
 
     protected void WriteLine(string line) => output.WriteLine(line);
 
-    /// <summary>A page in a new browser context (its own cookies) with the lowered default timeouts.</summary>
-    protected async Task<IPage> NewPageAsync()
+    /// <summary>
+    /// A page in a new browser context (its own cookies) with the lowered default timeouts. The
+    /// locale sets the browser's Accept-Language: English unless a test asks for another.
+    /// </summary>
+    protected async Task<IPage> NewPageAsync(string locale = "en-GB")
     {
         var browser = await Fixture.BrowserAsync();
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-GB" });
-        contexts.Add(context);
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = locale });
+        lock (contexts)
+        {
+            contexts.Add(context);
+        }
+
         context.SetDefaultTimeout((float)Chromium.Timeout.TotalMilliseconds);
         context.SetDefaultNavigationTimeout((float)Chromium.Timeout.TotalMilliseconds);
 

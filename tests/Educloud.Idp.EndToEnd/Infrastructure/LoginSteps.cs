@@ -39,7 +39,7 @@ public static partial class LoginSteps
     /// <summary>The same, with the phone of a person of the test's own (<paramref name="phoneOf"/>: e.g. their pid).</summary>
     public static async Task AnswerSecondFactorAsync(IPage page, string phoneOf)
     {
-        var phone = Phones.GetOrAdd(phoneOf, _ => new Phone());
+        var phone = Phone.Of(phoneOf);
         var path = new Uri(page.Url).AbsolutePath;
         if (path == "/account/enroll")
         {
@@ -75,9 +75,12 @@ public static partial class LoginSteps
     // The phones of the synthetic people the browser tests use (one IdP process per run).
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Phone> Phones = new();
 
-    private sealed class Phone
+    /// <summary>The authenticator app on the phone of <c>Phone.Of(who)</c>: its key once enrolled, and the next code it may give.</summary>
+    public sealed class Phone
     {
         private long lastStep = -1;
+
+        public static Phone Of(string who) => Phones.GetOrAdd(who, _ => new Phone());
 
         public string? Secret { get; set; }
 

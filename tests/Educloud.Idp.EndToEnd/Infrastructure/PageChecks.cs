@@ -1,0 +1,106 @@
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+
+namespace Educloud.Idp.EndToEnd.Infrastructure;
+
+/// <summary>
+/// What the page walk checks on every page, at every width: a full-page screenshot under
+/// artifacts/screenshots/&lt;language&gt;/&lt;width&gt;/&lt;page&gt;.png, axe-core (WCAG 2.0/2.1 A and AA:
+/// zero violations of any impact), <c>&lt;html lang&gt;</c>, no text of another language and no
+/// resource key, and no sideways scrolling. Problems are collected, not thrown, so that one run
+/// lists them all.
+/// </summary>
+public sealed class PageChecks(string language, Action<string> log)
+{
+    public static readonly int[] Widths = [360, 1280];
+
+    private static readonly AxeRunOptions Wcag21AA = new()
+    {
+        RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    };
+
+    private readonly List<string> problems = [];
+
+    public string Language { get; } = language;
+
+    public IReadOnlyList<string> Problems
+    {
+        get
+        {
+            lock (problems)
+            {
+                return [.. problems];
+            }
+        }
+    }
+
+    /// <summary>artifacts/screenshots/&lt;language&gt;/&lt;folder: the width, or "print"&gt;/&lt;name&gt;.png under the repository root.</summary>
+    public static string ScreenshotPath(string language, string folder, string name) =>
+        Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots", language, folder, name + ".png");
+
+    /// <summary>Checks the page as it is now at each width (the viewport is resized; the page is not reloaded).</summary>
+    public async Task CheckAsync(IPage page, string name)
+    {
+        var path = new Uri(page.Url).PathAndQuery;
+        foreach (var width in Widths)
+        {
+            await page.SetViewportSizeAsync(width, width < 600 ? 800 : 900);
+            var where = $"{Language} {width}px {name} ({path})";
+            var screenshot = ScreenshotPath(Language, width.ToString(System.Globalization.CultureInfo.InvariantCulture), name);
+            Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+            await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+
+            var axe = await page.RunAxe(Wcag21AA);
+            foreach (var violation in axe.Violations)
+            {
+                Add($"{where}: axe {violation.Impact} {violation.Id}: {violation.Help} ({violation.HelpUrl}) at " +
+                    string.Join(" | ", violation.Nodes.Select(n =>
+                        $"{n.Target}: {Shorten(n.Html)} — {string.Join("; ", n.Any.Concat(n.All).Concat(n.None).Select(c => c.Message))}")));
+            }
+
+            var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            if (overflow > 0)
+            {
+                Add($"{where}: the page is {overflow}px wider than the window (sideways scrolling)");
+            }
+        }
+
+        var where1 = $"{Language} {name} ({path})";
+        var lang = await page.EvaluateAsync<string>("() => document.documentElement.lang");
+        if (lang != Language)
+        {
+            Add($"{where1}: <html lang=\"{lang}\">, expected \"{Language}\"");
+        }
+
+        // Parts marked as another language (lang="en" on a technical error code, the switcher's
+        // own names) are that language on purpose (WCAG 3.1.2): they are left out, the rest counts.
+        var text = await page.EvaluateAsync<string>("""
+            language => {
+              const foreign = [...document.body.querySelectorAll('[lang]')]
+                .filter(e => e.lang.toLowerCase().split('-')[0] !== language);
+              const saved = foreign.map(e => e.style.display);
+              foreign.forEach(e => e.style.display = 'none');
+              const text = document.body.innerText;
+              foreign.forEach((e, i) => e.style.display = saved[i]);
+              return text;
+            }
+            """, Language);
+        foreach (var problem in ResourceTexts.Instance.Problems(Language, text))
+        {
+            Add($"{where1}: {problem}");
+        }
+
+        log($"checked {where1}");
+    }
+
+    public void Add(string problem)
+    {
+        lock (problems)
+        {
+            problems.Add(problem);
+        }
+    }
+
+    private static string Shorten(string html) => html.Length <= 160 ? html : html[..160] + "…";
+}
