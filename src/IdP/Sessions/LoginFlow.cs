@@ -77,7 +77,8 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
     }
 
     /// <summary>A code typed on the code page: the session starts, or the page says why not.</summary>
-    public async Task<LoginStep> SubmitCodeAsync(HttpContext http, string? code)
+    /// <param name="noticesShown">The page showed notices of change (<see cref="ChangeNoticesAsync"/>): they are seen once the session starts.</param>
+    public async Task<LoginStep> SubmitCodeAsync(HttpContext http, string? code, bool noticesShown = false)
     {
         // Spent before the code is checked: a copy of the cookie, used before or after, is refused.
         var pending = await PendingLogin.ReadAsync(http);
@@ -89,7 +90,7 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
         var result = await totp.VerifyForLoginAsync(pending.UserId, code ?? "", http, pending.ClientId);
         if (result == TotpResult.Accepted)
         {
-            return await StartSessionAsync(http, pending);
+            return await StartSessionAsync(http, pending, noticesShown: noticesShown);
         }
 
         await pending.RestoreAsync(http);
@@ -127,7 +128,7 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
 
     /// <summary>The first code from the new authenticator: it is confirmed and the session starts, or the page says why not.</summary>
     /// <param name="formValid">Whether the form's antiforgery token was valid.</param>
-    public async Task<LoginStep> ConfirmEnrollmentAsync(HttpContext http, bool formValid, Guid factorId, string? code)
+    public async Task<LoginStep> ConfirmEnrollmentAsync(HttpContext http, bool formValid, Guid factorId, string? code, bool noticesShown = false)
     {
         if (!formValid)
         {
@@ -158,7 +159,7 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
         var result = await totp.ConfirmEnrollmentAsync(pending.UserId, factorId, code ?? "", http, pending.ClientId);
         if (result == TotpResult.Accepted)
         {
-            var step = await StartSessionAsync(http, pending, replacing ? StartNotice.AuthenticatorReplaced : null);
+            var step = await StartSessionAsync(http, pending, replacing ? StartNotice.AuthenticatorReplaced : null, noticesShown);
             if (replacing)
             {
                 // After the session started (which marks the notices this login showed as seen):
@@ -227,7 +228,8 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
     /// session starts and the person goes on to the app.
     /// </summary>
     /// <param name="notice">Said on the start page when the login goes back there; an app's way back is left as it is.</param>
-    private async Task<LoginStep> StartSessionAsync(HttpContext http, PendingLogin pending, string? notice = null)
+    /// <param name="noticesShown">The page the code came from showed notices of change: now they are seen. Else no statement is spent on them.</param>
+    private async Task<LoginStep> StartSessionAsync(HttpContext http, PendingLogin pending, string? notice = null, bool noticesShown = false)
     {
         var user = await db.Users.FindAsync([pending.UserId], http.RequestAborted);
         await PendingLogin.ClearAsync(http);
@@ -247,8 +249,12 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
         audit.Add(AuditEventTypes.LoginSucceeded, user.Id, new(http.Connection.RemoteIpAddress), pending.ClientId, reason: acr);
         await sessions.SignInAsync(http, user, pending.First.IdPorten, amr, acr);
         metrics.LoginCompleted(password: pending.First.Kind == FirstFactorKind.Password);
-        // The code or enrollment page of this login showed them (ChangeNoticesAsync).
-        await notices.MarkSeenAsync(user.Id, http.RequestAborted);
+        // The code or enrollment page of this login showed them (ChangeNoticesAsync). A forged flag
+        // only hides or keeps the person's own notices; most logins have none and skip the UPDATE.
+        if (noticesShown)
+        {
+            await notices.MarkSeenAsync(user.Id, http.RequestAborted);
+        }
         var next = notice is not null && LocalUrl.OrRoot(pending.ReturnUrl) == AccountPaths.Start
             ? AccountPaths.StartWith(notice)
             : LocalUrl.ToLocation(pending.ReturnUrl, http.Request.PathBase);

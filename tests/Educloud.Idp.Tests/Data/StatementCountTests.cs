@@ -30,14 +30,14 @@ public abstract class StatementCountTests(StatementCountFixture fixture)
 
     public sealed class OnSqlite() : StatementCountTests(new StatementCountFixture(TestDatabase.Sqlite)), IDisposable
     {
-        protected override int LoginBound => 28;
+        protected override int LoginBound => 27;
 
         public void Dispose() => Fixture.Dispose();
     }
 
     public sealed class OnPostgreSql() : StatementCountTests(new StatementCountFixture(TestDatabase.PostgreSql)), IDisposable
     {
-        protected override int LoginBound => 26;
+        protected override int LoginBound => 25;
 
         public void Dispose() => Fixture.Dispose();
     }

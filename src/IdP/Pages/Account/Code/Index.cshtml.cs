@@ -45,9 +45,9 @@ public sealed class CodeModel(LoginFlow flow, IOptions<TotpOptions> options) : P
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync(string? code)
+    public async Task<IActionResult> OnPostAsync(string? code, string? notices)
     {
-        switch (await flow.SubmitCodeAsync(HttpContext, code))
+        switch (await flow.SubmitCodeAsync(HttpContext, code, noticesShown: notices == "shown"))
         {
             case LoginStep.CodeRefused refused:
                 Lockout = refused.Lockout;

@@ -46,10 +46,10 @@ public sealed class EnrollModel(LoginFlow flow, QrCodes qr, IOptions<TotpOptions
 
     public async Task<IActionResult> OnGetAsync() => await ShowAsync(await flow.EnrollmentPageAsync(HttpContext));
 
-    public async Task<IActionResult> OnPostAsync(Guid factorId, string? code)
+    public async Task<IActionResult> OnPostAsync(Guid factorId, string? code, string? notices)
     {
         CodeMalformed = CodeInput.HasNonDigits(code);
-        return await ShowAsync(await flow.ConfirmEnrollmentAsync(HttpContext, await antiforgery.IsRequestValidAsync(HttpContext), factorId, code));
+        return await ShowAsync(await flow.ConfirmEnrollmentAsync(HttpContext, await antiforgery.IsRequestValidAsync(HttpContext), factorId, code, noticesShown: notices == "shown"));
     }
 
     private async Task<IActionResult> ShowAsync(LoginStep step)
