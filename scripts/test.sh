@@ -58,4 +58,8 @@ passed=$(total Passed)
 failed=$(total Failed)
 rm -f "$log"
 echo "${passed:-0} passed, ${failed:-0} failed"
+# The browser walk's screenshots of every page (issue 13): the folder for CI to keep as an artifact.
+if [ -d artifacts/screenshots ]; then
+  echo "Screenshots: $(pwd)/artifacts/screenshots ($(find artifacts/screenshots -name '*.png' | wc -l) pages)"
+fi
 exit "$status"
