@@ -15,10 +15,6 @@ public static class ConsoleLocalization
     public static WebApplicationBuilder AddConsoleLocalization(this WebApplicationBuilder builder)
     {
         builder.Services.AddEducloudLocalization();
-        builder.Services.AddRazorPages().AddViewLocalization();
-        // Razor writes æ, ø and å as themselves, not as &#xE6; (the default encoder allows Basic Latin only).
-        builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
-            options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         // Checked at start like the Idp section: a bad support address stops the console, naming the key.
         builder.Services.AddSingleton<IValidateOptions<BrandingOptions>, BrandingOptionsValidator>();
         builder.Services.AddOptions<BrandingOptions>().Bind(builder.Configuration.GetSection(BrandingOptions.Section)).ValidateOnStart();

@@ -14,10 +14,6 @@ public static class LocalizationExtensions
     public static WebApplicationBuilder AddIdpLocalization(this WebApplicationBuilder builder)
     {
         builder.Services.AddEducloudLocalization();
-        builder.Services.AddRazorPages().AddViewLocalization();
-        // Razor writes æ, ø and å as themselves, not as &#xE6; (the default encoder allows Basic Latin only).
-        builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
-            options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         builder.GetValidated(BrandingOptions.Section, new BrandingOptionsValidator());
         return builder;
     }

@@ -29,6 +29,10 @@ public static class LanguageSelection
     public static IServiceCollection AddEducloudLocalization(this IServiceCollection services)
     {
         services.AddLocalization(options => options.ResourcesPath = "Resources");
+        services.AddRazorPages().AddViewLocalization();
+        // Razor writes æ, ø and å as themselves, not as &#xE6; (the default encoder allows Basic Latin only).
+        services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
+            options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.Configure<RequestLocalizationOptions>(options =>
         {
             // Only the UI culture follows the person; formatting stays invariant (Languages' remarks).
