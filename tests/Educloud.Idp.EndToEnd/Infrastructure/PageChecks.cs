@@ -11,7 +11,9 @@ namespace Educloud.Idp.EndToEnd.Infrastructure;
 /// resource key, and no sideways scrolling. Problems are collected, not thrown, so that one run
 /// lists them all.
 /// </summary>
-public sealed class PageChecks(string language, Action<string> log)
+/// <param name="texts">The product's texts (default: the IdP's, <see cref="ResourceTexts.Instance"/>).</param>
+/// <param name="area">A folder under artifacts/screenshots/ for another app's pages ("console"); none for the IdP's.</param>
+public sealed class PageChecks(string language, Action<string> log, ResourceTexts? texts = null, string? area = null)
 {
     public static readonly int[] Widths = [360, 1280];
 
@@ -36,8 +38,10 @@ public sealed class PageChecks(string language, Action<string> log)
     }
 
     /// <summary>artifacts/screenshots/&lt;language&gt;/&lt;folder: the width, or "print"&gt;/&lt;name&gt;.png under the repository root.</summary>
-    public static string ScreenshotPath(string language, string folder, string name) =>
-        Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots", language, folder, name + ".png");
+    public static string ScreenshotPath(string language, string folder, string name, string? area = null) =>
+        area is null
+            ? Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots", language, folder, name + ".png")
+            : Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots", area, language, folder, name + ".png");
 
     /// <summary>Checks the page as it is now at each width (the viewport is resized; the page is not reloaded).</summary>
     public async Task CheckAsync(IPage page, string name)
@@ -47,7 +51,7 @@ public sealed class PageChecks(string language, Action<string> log)
         {
             await page.SetViewportSizeAsync(width, width < 600 ? 800 : 900);
             var where = $"{Language} {width}px {name} ({path})";
-            var screenshot = ScreenshotPath(Language, width.ToString(System.Globalization.CultureInfo.InvariantCulture), name);
+            var screenshot = ScreenshotPath(Language, width.ToString(System.Globalization.CultureInfo.InvariantCulture), name, area);
             Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
             await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
 
@@ -86,7 +90,7 @@ public sealed class PageChecks(string language, Action<string> log)
               return text;
             }
             """, Language);
-        foreach (var problem in ResourceTexts.Instance.Problems(Language, text))
+        foreach (var problem in (texts ?? ResourceTexts.Instance).Problems(Language, text))
         {
             Add($"{where1}: {problem}");
         }
