@@ -44,9 +44,9 @@ public sealed class ConsoleWalkTests(EndToEndFixture fixture, ITestOutputHelper 
             await Task.WhenAll(checks.SelectMany(c => new[]
             {
                 Part(c, "no-access page", withoutRole, NoAccessAsync),
-                Part(c, "staff pages", staff, async (page, checks) =>
+                Part(c, "staff pages", staff, async (page, pageChecks) =>
                 {
-                    await StaffPagesAsync(page, checks, userName);
+                    await StaffPagesAsync(page, pageChecks, userName);
                     lock (staffPages)
                     {
                         staffPages.Add(page);
@@ -137,7 +137,7 @@ public sealed class ConsoleWalkTests(EndToEndFixture fixture, ITestOutputHelper 
     private async Task StaffPagesAsync(IPage page, PageChecks checks, string staffUserName)
     {
         var language = checks.Language;
-        var unique = language + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
+        var unique = language + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
 
         await GoAsync(page, "/");
         await checks.CheckAsync(page, "start");
