@@ -25,6 +25,9 @@ public sealed class ConsoleWalkTests(EndToEndFixture fixture, ITestOutputHelper 
 {
     private static readonly Dictionary<string, string> Locales = new() { ["nb"] = "nb-NO", ["nn"] = "nn-NO", ["en"] = "en-GB" };
 
+    /// <summary>The app list's names: as the apps' owners wrote them ("Educloud support console (development)" in the IdP's Development settings).</summary>
+    private const string AppNames = "#apps td:nth-child(2)";
+
     private ConsoleProcess console = null!;
 
     [Fact]
@@ -35,7 +38,7 @@ public sealed class ConsoleWalkTests(EndToEndFixture fixture, ITestOutputHelper 
         var languages = Environment.GetEnvironmentVariable("E2E_WALK_LANGUAGES") is { Length: > 0 } only
             ? only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             : ResourceTexts.Languages;
-        var checks = languages.Select(language => new PageChecks(language, WriteLine, ResourceTexts.Console, area: "console")).ToList();
+        var checks = languages.Select(language => new PageChecks(language, WriteLine, ResourceTexts.Console, area: "console", data: AppNames)).ToList();
 
         try
         {
@@ -225,6 +228,13 @@ public sealed class ConsoleWalkTests(EndToEndFixture fixture, ITestOutputHelper 
     private async Task SignOutAsync(IPage page)
     {
         await page.Locator("header form.signout button[type=submit]").ClickAsync();
+        // The IdP ends ID-porten's session too: the simulator's logout page, then on with "Continue".
+        await Expect(page).ToHaveURLAsync(new Regex("/idporten-sim/endsession|/signed-out$"));
+        if (page.Url.Contains("/idporten-sim/", StringComparison.Ordinal))
+        {
+            await page.GetByRole(AriaRole.Link, new() { Name = "Continue" }).ClickAsync();
+        }
+
         await Expect(page).ToHaveURLAsync(console.Url("/signed-out").AbsoluteUri);
     }
 

@@ -13,7 +13,9 @@ namespace Educloud.Idp.EndToEnd.Infrastructure;
 /// </summary>
 /// <param name="texts">The product's texts (default: the IdP's, <see cref="ResourceTexts.Instance"/>).</param>
 /// <param name="area">A folder under artifacts/screenshots/ for another app's pages ("console"); none for the IdP's.</param>
-public sealed class PageChecks(string language, Action<string> log, ResourceTexts? texts = null, string? area = null)
+/// <param name="data">A CSS selector of elements that show what people typed (an app's name in the console's app list):
+/// in whatever language they wrote it, so left out of the language checks like <c>code</c> (setting names, scopes, secrets).</param>
+public sealed class PageChecks(string language, Action<string> log, ResourceTexts? texts = null, string? area = null, string? data = null)
 {
     public static readonly int[] Widths = [360, 1280];
 
@@ -79,17 +81,19 @@ public sealed class PageChecks(string language, Action<string> log, ResourceText
 
         // Parts marked as another language (lang="en" on a technical error code, the switcher's
         // own names) are that language on purpose (WCAG 3.1.2): they are left out, the rest counts.
+        // So are code (a setting's name such as Idp:ClientId is no missing text) and the data selector.
         var text = await page.EvaluateAsync<string>("""
-            language => {
+            ([language, data]) => {
               const foreign = [...document.body.querySelectorAll('[lang]')]
-                .filter(e => e.lang.toLowerCase().split('-')[0] !== language);
+                .filter(e => e.lang.toLowerCase().split('-')[0] !== language)
+                .concat([...document.body.querySelectorAll(data ? 'code, ' + data : 'code')]);
               const saved = foreign.map(e => e.style.display);
               foreign.forEach(e => e.style.display = 'none');
               const text = document.body.innerText;
               foreign.forEach((e, i) => e.style.display = saved[i]);
               return text;
             }
-            """, Language);
+            """, new[] { Language, data ?? "" });
         foreach (var problem in (texts ?? ResourceTexts.Instance).Problems(Language, text))
         {
             Add($"{where1}: {problem}");

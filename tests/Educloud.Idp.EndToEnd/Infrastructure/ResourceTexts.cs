@@ -78,7 +78,8 @@ public sealed partial class ResourceTexts
     /// <summary>What a page shows of another language or of resource keys; empty when it is all in <paramref name="language"/>.</summary>
     public IEnumerable<string> Problems(string language, string innerText)
     {
-        var text = Normalize(innerText);
+        // An address shown on the page (".../account/enroll-with-code") holds no words of a language.
+        var text = Normalize(Address().Replace(innerText, " "));
         foreach (var (other, fragment) in ForeignFragments(language))
         {
             if (text.Contains(fragment, StringComparison.Ordinal))
@@ -122,6 +123,9 @@ public sealed partial class ResourceTexts
 
     [GeneratedRegex(@"\{\d+(?:[,:][^}]*)?\}")]
     private static partial Regex Placeholder();
+
+    [GeneratedRegex(@"https?://\S+")]
+    private static partial Regex Address();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
