@@ -25,6 +25,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
     private IPlaywright? playwright;
     private Task<IBrowser>? browser;
     private IdpProcess? idp;
+    private Task<ConsoleProcess>? console;
 
     public EndToEndFixture()
     {
@@ -33,6 +34,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
         SsoAppA = RegisteredApp.New("e2e-sso-a");
         SsoAppB = RegisteredApp.New("e2e-sso-b");
         AccountApp = RegisteredApp.New("e2e-account-app", backChannelLogout: true);
+        ConsoleClient = RegisteredApp.New("e2e-console");
     }
 
     public const string ResearchAppClientId = "e2e-app";
@@ -53,6 +55,14 @@ public sealed class EndToEndFixture : IAsyncLifetime
     /// <summary>An app registered for back-channel logout: told when the account page's "Log out everywhere" ends its sessions.</summary>
     public RegisteredApp AccountApp { get; }
 
+    /// <summary>
+    /// The support console's registration (client e2e-console with the admin_api scope, redirect
+    /// URIs on 127.0.0.1:<see cref="RegisteredApp.Port"/>); the console itself starts on first use (<see cref="ConsoleAsync"/>).
+    /// </summary>
+    public RegisteredApp ConsoleClient { get; }
+
+    public Uri ConsoleBaseUri => new($"http://{Host}:{ConsoleClient.Port}/");
+
     public IdpProcess Idp => idp ?? throw new InvalidOperationException("The IdP is not running.");
 
     public async Task InitializeAsync()
@@ -63,6 +73,16 @@ public sealed class EndToEndFixture : IAsyncLifetime
         // The binder turns the section's children into a list in order.
         var settings = new Dictionary<string, string>(SsoAppA.Settings(91).Concat(SsoAppB.Settings(92)).Concat(AccountApp.Settings(93)))
         {
+            // The console: its own client id (not support-console, whose Development entry is at
+            // localhost:5200), its real redirect URIs on the port it will be started on.
+            ["Clients__94__ClientId"] = ConsoleClient.ClientId,
+            ["Clients__94__DisplayName"] = "E2E support console",
+            ["Clients__94__ClientSecret"] = ConsoleClient.Secret,
+            ["Clients__94__RedirectUris__0"] = new Uri(ConsoleBaseUri, "/signin-oidc").AbsoluteUri,
+            ["Clients__94__PostLogoutRedirectUris__0"] = new Uri(ConsoleBaseUri, "/signout-callback-oidc").AbsoluteUri,
+            ["Clients__94__Scopes__0"] = "openid",
+            ["Clients__94__Scopes__1"] = "profile",
+            ["Clients__94__Scopes__2"] = "admin_api",
             ["Clients__90__ClientId"] = ResearchAppClientId,
             ["Clients__90__DisplayName"] = "E2E app",
             ["Clients__90__ClientSecret"] = ResearchAppSecret,
@@ -89,8 +109,29 @@ public sealed class EndToEndFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The support console as a process, started on first use (only the console tests need it) and stopped with the fixture.</summary>
+    public Task<ConsoleProcess> ConsoleAsync()
+    {
+        lock (browserLock)
+        {
+            return console ??= ConsoleProcess.StartAsync(ConsoleBaseUri, Idp.BaseUri, ConsoleClient.ClientId, ConsoleClient.Secret);
+        }
+    }
+
     public async Task DisposeAsync()
     {
+        if (console is not null)
+        {
+            try
+            {
+                await (await console).DisposeAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // It never started: its test has already failed with the reason.
+            }
+        }
+
         if (browser is { IsCompletedSuccessfully: true })
         {
             await (await browser).DisposeAsync();

@@ -50,10 +50,11 @@ public abstract class EndToEndTest(EndToEndFixture fixture, ITestOutputHelper ou
     /// A page in a new browser context (its own cookies) with the lowered default timeouts. The
     /// locale sets the browser's Accept-Language: English unless a test asks for another.
     /// </summary>
-    protected async Task<IPage> NewPageAsync(string locale = "en-GB")
+    /// <param name="storageState">Cookies to start with (<see cref="IBrowserContext.StorageStateAsync"/> of another context): a login made once.</param>
+    protected async Task<IPage> NewPageAsync(string locale = "en-GB", string? storageState = null)
     {
         var browser = await Fixture.BrowserAsync();
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = locale });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = locale, StorageState = storageState });
         lock (contexts)
         {
             contexts.Add(context);

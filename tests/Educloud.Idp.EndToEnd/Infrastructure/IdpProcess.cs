@@ -15,11 +15,13 @@ public sealed class IdpProcess : IAsyncDisposable
 
     private readonly ServerProcess server;
     private readonly string temp;
+    private readonly Dictionary<string, string> environment;
 
-    private IdpProcess(ServerProcess server, string temp, Uri baseUri)
+    private IdpProcess(ServerProcess server, string temp, Uri baseUri, Dictionary<string, string> environment)
     {
         this.server = server;
         this.temp = temp;
+        this.environment = environment;
         BaseUri = baseUri;
     }
 
@@ -45,7 +47,7 @@ public sealed class IdpProcess : IAsyncDisposable
         }
 
         var server = ServerProcess.Start("The IdP", IdpAssemblyPath(), ["--urls", baseUri.GetLeftPart(UriPartial.Authority)], environment);
-        var idp = new IdpProcess(server, temp, baseUri);
+        var idp = new IdpProcess(server, temp, baseUri, environment);
         try
         {
             await server.WaitUntilReadyAsync(idp.Url("/health/ready"), ReadyTimeout);
@@ -60,6 +62,13 @@ public sealed class IdpProcess : IAsyncDisposable
     }
 
     public Uri Url(string pathAndQuery) => new(BaseUri, pathAndQuery);
+
+    /// <summary>
+    /// Runs one of the IdP's commands (<c>grant-role &lt;user&gt; admin</c>) on this IdP's database
+    /// and keys, as an operator runs it next to the running server; its output, or an exception with it.
+    /// </summary>
+    public Task<string> RunCommandAsync(params string[] arguments) =>
+        ServerProcess.RunAsync(IdpAssemblyPath(), arguments, environment, limit: ReadyTimeout);
 
     /// <summary>What the IdP wrote after <paramref name="mark"/> (from <see cref="OutputMark"/>).</summary>
     public string OutputSince(int mark) => server.OutputSince(mark);

@@ -11,7 +11,11 @@ namespace Educloud.Idp.EndToEnd.Infrastructure;
 /// resource key, and no sideways scrolling. Problems are collected, not thrown, so that one run
 /// lists them all.
 /// </summary>
-public sealed class PageChecks(string language, Action<string> log)
+/// <param name="texts">The product's texts (default: the IdP's, <see cref="ResourceTexts.Instance"/>).</param>
+/// <param name="area">A folder under artifacts/screenshots/ for another app's pages ("console"); none for the IdP's.</param>
+/// <param name="data">A CSS selector of elements that show what people typed (an app's name in the console's app list):
+/// in whatever language they wrote it, so left out of the language checks like <c>code</c> (setting names, scopes, secrets).</param>
+public sealed class PageChecks(string language, Action<string> log, ResourceTexts? texts = null, string? area = null, string? data = null)
 {
     public static readonly int[] Widths = [360, 1280];
 
@@ -36,8 +40,10 @@ public sealed class PageChecks(string language, Action<string> log)
     }
 
     /// <summary>artifacts/screenshots/&lt;language&gt;/&lt;folder: the width, or "print"&gt;/&lt;name&gt;.png under the repository root.</summary>
-    public static string ScreenshotPath(string language, string folder, string name) =>
-        Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots", language, folder, name + ".png");
+    public static string ScreenshotPath(string language, string folder, string name, string? area = null) =>
+        area is null
+            ? Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots", language, folder, name + ".png")
+            : Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots", area, language, folder, name + ".png");
 
     /// <summary>Checks the page as it is now at each width (the viewport is resized; the page is not reloaded).</summary>
     public async Task CheckAsync(IPage page, string name)
@@ -47,7 +53,7 @@ public sealed class PageChecks(string language, Action<string> log)
         {
             await page.SetViewportSizeAsync(width, width < 600 ? 800 : 900);
             var where = $"{Language} {width}px {name} ({path})";
-            var screenshot = ScreenshotPath(Language, width.ToString(System.Globalization.CultureInfo.InvariantCulture), name);
+            var screenshot = ScreenshotPath(Language, width.ToString(System.Globalization.CultureInfo.InvariantCulture), name, area);
             Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
             await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
 
@@ -75,18 +81,20 @@ public sealed class PageChecks(string language, Action<string> log)
 
         // Parts marked as another language (lang="en" on a technical error code, the switcher's
         // own names) are that language on purpose (WCAG 3.1.2): they are left out, the rest counts.
+        // So are code (a setting's name such as Idp:ClientId is no missing text) and the data selector.
         var text = await page.EvaluateAsync<string>("""
-            language => {
+            ([language, data]) => {
               const foreign = [...document.body.querySelectorAll('[lang]')]
-                .filter(e => e.lang.toLowerCase().split('-')[0] !== language);
+                .filter(e => e.lang.toLowerCase().split('-')[0] !== language)
+                .concat([...document.body.querySelectorAll(data ? 'code, ' + data : 'code')]);
               const saved = foreign.map(e => e.style.display);
               foreign.forEach(e => e.style.display = 'none');
               const text = document.body.innerText;
               foreign.forEach((e, i) => e.style.display = saved[i]);
               return text;
             }
-            """, Language);
-        foreach (var problem in ResourceTexts.Instance.Problems(Language, text))
+            """, new[] { Language, data ?? "" });
+        foreach (var problem in (texts ?? ResourceTexts.Instance).Problems(Language, text))
         {
             Add($"{where1}: {problem}");
         }

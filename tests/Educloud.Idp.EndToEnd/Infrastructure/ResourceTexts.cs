@@ -5,8 +5,9 @@ using System.Xml.Linq;
 namespace Educloud.Idp.EndToEnd.Infrastructure;
 
 /// <summary>
-/// The IdP's texts, read from its resx files (src/IdP/Resources/**/*.{nb,nn,en}.resx), for telling
-/// whether a page shows words of another language or a resource key (a missing text shows its key).
+/// An app's texts, read from its resx files (src/IdP/Resources/**/*.{nb,nn,en}.resx for the IdP,
+/// src/Admin/Resources for the support console), for telling whether a page shows words of another
+/// language or a resource key (a missing text shows its key).
 /// </summary>
 public sealed partial class ResourceTexts
 {
@@ -18,7 +19,7 @@ public sealed partial class ResourceTexts
     private readonly Dictionary<string, List<string>> valuesByLanguage = [];
     private readonly Dictionary<string, List<string>> fragmentsByLanguage = [];
 
-    private ResourceTexts(string resourcesDirectory)
+    private ResourceTexts(params string[] resourcesDirectories)
     {
         foreach (var language in Languages)
         {
@@ -26,7 +27,7 @@ public sealed partial class ResourceTexts
             fragmentsByLanguage[language] = [];
         }
 
-        foreach (var file in Directory.EnumerateFiles(resourcesDirectory, "*.resx", SearchOption.AllDirectories))
+        foreach (var file in resourcesDirectories.SelectMany(d => Directory.EnumerateFiles(d, "*.resx", SearchOption.AllDirectories)))
         {
             var match = LanguageOfFile().Match(file);
             if (!match.Success)
@@ -53,6 +54,15 @@ public sealed partial class ResourceTexts
     public static ResourceTexts Instance { get; } = new(Path.Combine(RepositoryRoot.Path, "src", "IdP", "Resources"));
 
     /// <summary>
+    /// The support console's texts (src/Admin/Resources), with the IdP's: the console shows its own
+    /// texts only, but an IdP text of another language (a shared word, a copied sentence) on a console
+    /// page is as wrong there, and the IdP's texts of the page's language keep its words from counting as foreign.
+    /// </summary>
+    public static ResourceTexts Console { get; } = new(
+        Path.Combine(RepositoryRoot.Path, "src", "Admin", "Resources"),
+        Path.Combine(RepositoryRoot.Path, "src", "IdP", "Resources"));
+
+    /// <summary>
     /// Resource key names that cannot be mistaken for a word of a sentence ("CodeLabel",
     /// "LockedUntil"; not "Title", which may be the English word).
     /// </summary>
@@ -68,7 +78,8 @@ public sealed partial class ResourceTexts
     /// <summary>What a page shows of another language or of resource keys; empty when it is all in <paramref name="language"/>.</summary>
     public IEnumerable<string> Problems(string language, string innerText)
     {
-        var text = Normalize(innerText);
+        // An address shown on the page (".../account/enroll-with-code") holds no words of a language.
+        var text = Normalize(Address().Replace(innerText, " "));
         foreach (var (other, fragment) in ForeignFragments(language))
         {
             if (text.Contains(fragment, StringComparison.Ordinal))
@@ -112,6 +123,9 @@ public sealed partial class ResourceTexts
 
     [GeneratedRegex(@"\{\d+(?:[,:][^}]*)?\}")]
     private static partial Regex Placeholder();
+
+    [GeneratedRegex(@"https?://\S+")]
+    private static partial Regex Address();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
