@@ -13,6 +13,7 @@ public sealed class UserDirectory(
     IdpDbContext db,
     UserManager<IdpUser> userManager,
     IOpenIddictAuthorizationManager authorizations,
+    IOpenIddictApplicationManager applications,
     PidProtector pids,
     IOptions<TotpOptions> totp,
     TimeProvider time)
@@ -56,11 +57,29 @@ public sealed class UserDirectory(
         var factors = await db.TotpFactors.Where(f => f.UserId == id).ToListAsync(cancellationToken);
         var sessions = await db.Sessions.Where(s => s.UserId == id && s.EndedAt == null).ToListAsync(cancellationToken);
         var grants = new List<AuthorizationInfo>();
+        // The app by its client id (what support and the console know it by), not OpenIddict's row id.
+        var clientIds = new Dictionary<string, string?>(StringComparer.Ordinal);
+        async Task<string?> ClientIdOfAsync(string? applicationId)
+        {
+            if (applicationId is null)
+            {
+                return null;
+            }
+
+            if (!clientIds.TryGetValue(applicationId, out var clientId))
+            {
+                var application = await applications.FindByIdAsync(applicationId, cancellationToken);
+                clientIds[applicationId] = clientId = application is null ? null : await applications.GetClientIdAsync(application, cancellationToken);
+            }
+
+            return clientId;
+        }
+
         await foreach (var authorization in authorizations.FindBySubjectAsync(id, cancellationToken))
         {
             grants.Add(new AuthorizationInfo(
                 await authorizations.GetIdAsync(authorization, cancellationToken),
-                await authorizations.GetApplicationIdAsync(authorization, cancellationToken),
+                await ClientIdOfAsync(await authorizations.GetApplicationIdAsync(authorization, cancellationToken)),
                 await authorizations.GetStatusAsync(authorization, cancellationToken),
                 await authorizations.GetTypeAsync(authorization, cancellationToken),
                 [.. await authorizations.GetScopesAsync(authorization, cancellationToken)],

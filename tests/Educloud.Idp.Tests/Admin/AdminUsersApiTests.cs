@@ -101,7 +101,9 @@ public sealed class AdminUsersApiTests(IdpFixture fixture) : IClassFixture<IdpFi
     {
         var support = await AdminApi.LogInAsync(Idp, AdminRoles.Support);
         var (_, details, _) = await AdminApi.SendAsync(Idp, support.AccessToken, HttpMethod.Get, "/api/admin/users/" + support.UserId);
-        details.GetProperty("authorizations").EnumerateArray().Should().NotBeEmpty("the admin console's own code flow made one");
+        var authorizations = details.GetProperty("authorizations").EnumerateArray().ToList();
+        authorizations.Should().NotBeEmpty("the admin console's own code flow made one");
+        authorizations.Select(a => a.GetProperty("clientId").GetString()).Should().Contain(IdpHost.AdminClientId, "the app by its client id, not OpenIddict's row id");
         details.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).Should().Equal("support");
     }
 
