@@ -59,23 +59,31 @@ internal static class SessionAppRows
     /// </summary>
     public static Task<int> AddIfSessionLiveAsync(IdpDbContext db, SessionApp row, CancellationToken cancellationToken)
     {
+        // The statement depends only on the provider's model: built once per context type, not per login.
+        var statement = Statements.GetOrAdd(db.GetType(), _ => Statement(db));
+        var issuedAt = db.Model.FindEntityType(typeof(SessionApp))!.FindProperty(nameof(SessionApp.IssuedAt))!.GetTypeMapping().Converter is { } converter
+            ? converter.ConvertToProvider(row.IssuedAt)
+            : row.IssuedAt;
+        return db.Database.ExecuteSqlRawAsync(
+            statement,
+            [row.AuthorizationId, row.SessionId, row.ClientId, issuedAt!],
+            cancellationToken);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> Statements = new();
+
+    private static string Statement(IdpDbContext db)
+    {
         var sql = db.GetService<ISqlGenerationHelper>();
         var apps = db.Model.FindEntityType(typeof(SessionApp))!;
         var sessions = db.Model.FindEntityType(typeof(UserSession))!;
         string Column(IEntityType type, string property) => sql.DelimitIdentifier(type.FindProperty(property)!.GetColumnName());
-        object? Stored(string property, object? value) =>
-            apps.FindProperty(property)!.GetTypeMapping().Converter is { } converter ? converter.ConvertToProvider(value) : value;
-
-        var statement =
+        return
             $"INSERT INTO {sql.DelimitIdentifier(apps.GetTableName()!)} " +
             $"({Column(apps, nameof(SessionApp.AuthorizationId))}, {Column(apps, nameof(SessionApp.SessionId))}, {Column(apps, nameof(SessionApp.ClientId))}, {Column(apps, nameof(SessionApp.IssuedAt))}) " +
             "SELECT {0}, {1}, {2}, {3} " +
             $"FROM {sql.DelimitIdentifier(sessions.GetTableName()!)} " +
             $"WHERE {Column(sessions, nameof(UserSession.Id))} = {{1}} AND {Column(sessions, nameof(UserSession.EndedAt))} IS NULL" +
             (db is PostgreSqlIdpDbContext ? " FOR SHARE" : "");
-        return db.Database.ExecuteSqlRawAsync(
-            statement,
-            [row.AuthorizationId, row.SessionId, row.ClientId, Stored(nameof(SessionApp.IssuedAt), row.IssuedAt)!],
-            cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -106,10 +107,12 @@ public static class LanguageSelection
             .Select(value => Languages.Match(value.Value.Value))
             .FirstOrDefault(language => language is not null);
 
-    /// <summary>A path on this site: not scheme-relative (//host), not a backslash trick (/\host).</summary>
+    /// <summary>
+    /// A path on this site by the framework's own rule (no //host, no /\host), without app-relative
+    /// <c>~/</c> (not resolved here) or control characters (a header could not carry them).
+    /// </summary>
     private static bool IsLocal(string? url) =>
-        url is { Length: > 0 and <= 8192 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
-        && !url.Any(char.IsControl);
+        url is { Length: <= 8192 } && RedirectHttpResult.IsLocalUrl(url) && url[0] == '/' && !url.Any(char.IsControl);
 
     private sealed class LanguageProvider(Func<HttpContext, string?> read) : RequestCultureProvider
     {

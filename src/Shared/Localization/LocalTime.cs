@@ -21,6 +21,17 @@ public static class LocalTime
     /// <summary>The wall-clock time in Oslo.</summary>
     public static DateTime InOslo(DateTimeOffset when) => TimeZoneInfo.ConvertTime(when, Oslo).DateTime;
 
+    /// <summary>
+    /// The instant a wall-clock time in Oslo names (a time typed by a person). A time the spring
+    /// change skips is read as the hour after; one the autumn change repeats, by the standard offset.
+    /// </summary>
+    public static DateTimeOffset FromOslo(DateTime wallClock)
+    {
+        var local = DateTime.SpecifyKind(wallClock, DateTimeKind.Unspecified);
+        var offset = Oslo.IsInvalidTime(local) ? Oslo.GetUtcOffset(local.AddHours(1)) : Oslo.GetUtcOffset(local);
+        return new DateTimeOffset(local, offset).ToUniversalTime();
+    }
+
     /// <summary>Date and time of day in the current page language.</summary>
     public static string DateAndTime(DateTimeOffset when) => DateAndTime(when, Languages.Current);
 

@@ -84,19 +84,6 @@ public sealed class AuditModel(AdminApiClient api) : PageModel
     public static string? FieldValue(DateTimeOffset? when) =>
         when is { } w ? LocalTime.InOslo(w).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture) : null;
 
-    // The form's datetime-local has no zone: it is Oslo time, as every time on the page. An hour
-    // skipped when summer time starts (02:30 does not exist) is read as the same time after the jump.
-    private static DateTimeOffset? FromOslo(DateTime? value)
-    {
-        if (value is not { } v)
-        {
-            return null;
-        }
-
-        var local = DateTime.SpecifyKind(v, DateTimeKind.Unspecified);
-        var offset = Oslo.IsInvalidTime(local) ? Oslo.GetUtcOffset(local.AddHours(1)) : Oslo.GetUtcOffset(local);
-        return new DateTimeOffset(local, offset).ToUniversalTime();
-    }
-
-    private static readonly TimeZoneInfo Oslo = TimeZoneInfo.FindSystemTimeZoneById("Europe/Oslo");
+    // The form's datetime-local has no zone: it is Oslo time, as every time on the page.
+    private static DateTimeOffset? FromOslo(DateTime? value) => value is { } v ? LocalTime.FromOslo(v) : null;
 }
