@@ -63,6 +63,15 @@ public static class LogoutServerHandlers
             var row = new SessionApp { AuthorizationId = authorizationId, SessionId = sessionId, ClientId = clientId, IssuedAt = time.GetUtcNow() };
             if (await SessionAppRows.AddIfSessionLiveAsync(db, row, context.CancellationToken) == 0)
             {
+                // The authorization is not written yet (SignInWrites): revoked before it is.
+                var unsaved = db.ChangeTracker.Entries<OpenIddictEntityFrameworkCoreAuthorization>()
+                    .FirstOrDefault(a => a.Entity.Id == authorizationId && a.State == EntityState.Added);
+                if (unsaved is not null)
+                {
+                    unsaved.Entity.Status = Statuses.Revoked;
+                    return;
+                }
+
                 await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().Where(a => a.Id == authorizationId)
                     .ExecuteUpdateAsync(a => a.SetProperty(x => x.Status, Statuses.Revoked), context.CancellationToken);
             }

@@ -1,5 +1,6 @@
 using Educloud.Idp.Data;
 using Educloud.Idp.Mail;
+using Educloud.Idp.Sessions;
 using Educloud.Shared.Branding;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -53,8 +54,26 @@ public sealed partial class ChangeNotices(IdpDbContext db, MailSender mail, Time
 
     /// <summary>The notices still to be shown to the person, oldest first.</summary>
     public Task<List<ChangeNotice>> UnseenAsync(string userId, CancellationToken cancellationToken) =>
-        db.ChangeNotices.AsNoTracking().Where(n => n.UserId == userId && n.SeenAt == null)
-            .OrderBy(n => n.At).Take(10).ToListAsync(cancellationToken);
+        Unseen(userId).ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// The notices of the person of a pending login (<see cref="PendingLogin.Live"/>), read in
+    /// the statement that finds it live: the code page of every login costs one round trip, not two
+    /// (docs/performance.md, "Session 8"). Null: the pending login is not live.
+    /// </summary>
+    public async Task<IReadOnlyList<ChangeNotice>?> UnseenIfLiveAsync(IQueryable<PendingLoginNonce> live, CancellationToken cancellationToken)
+    {
+        var all = db.ChangeNotices.AsNoTracking();
+        var found = await live
+            .Select(p => new { Notices = all.Where(n => n.UserId == p.UserId && n.SeenAt == null).OrderBy(n => n.At).Take(ShownAtMost).ToList() })
+            .FirstOrDefaultAsync(cancellationToken);
+        return found?.Notices;
+    }
+
+    private const int ShownAtMost = 10;
+
+    private IQueryable<ChangeNotice> Unseen(string userId) =>
+        db.ChangeNotices.AsNoTracking().Where(n => n.UserId == userId && n.SeenAt == null).OrderBy(n => n.At).Take(ShownAtMost);
 
     /// <summary>A login completed: the notices its code or enrollment page showed are seen.</summary>
     public Task MarkSeenAsync(string userId, CancellationToken cancellationToken)

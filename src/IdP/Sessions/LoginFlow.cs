@@ -67,13 +67,12 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
 
     // 2. The code from the app.
 
-    /// <summary>The code page is shown for a live pending login; otherwise the person goes on (<see cref="NoPendingLogin"/>).</summary>
+    /// <summary>The code page is shown, with the person's notices of change, for a live pending login; otherwise the person goes on (<see cref="NoPendingLogin"/>).</summary>
     public async Task<LoginStep> CodePageAsync(HttpContext http)
     {
         var pending = await PendingLogin.ReadAsync(http);
-        return pending is { Purpose: LoginPurpose.Login } && await pending.IsLiveAsync(http)
-            ? LoginStep.ShowPage
-            : new LoginStep.Redirect(NoPendingLogin(http));
+        var shown = pending is { Purpose: LoginPurpose.Login } ? await notices.UnseenIfLiveAsync(pending.Live(http), http.RequestAborted) : null;
+        return shown is null ? new LoginStep.Redirect(NoPendingLogin(http)) : new LoginStep.ShowCodePage(shown);
     }
 
     /// <summary>A code typed on the code page: the session starts, or the page says why not.</summary>
@@ -313,22 +312,20 @@ public abstract record LoginStep
     {
     }
 
-    /// <summary>Show the page as it is.</summary>
-    public static LoginStep ShowPage { get; } = new AsItIs();
-
     /// <summary>A form that is not ours: 400, nothing changed.</summary>
     public static LoginStep BadRequest { get; } = new NotOurs();
 
     /// <summary>Go on to a path on this site (checked).</summary>
     public sealed record Redirect(string Location) : LoginStep;
 
+    /// <summary>The code page, with what was done to the authenticator since the last login (<see cref="ChangeNotices"/>).</summary>
+    public sealed record ShowCodePage(IReadOnlyList<ChangeNotice> ChangeNotices) : LoginStep;
+
     /// <summary>The code page again: the code was refused; <paramref name="Lockout"/> when codes are refused for now.</summary>
     public sealed record CodeRefused(TotpLockout? Lockout) : LoginStep;
 
     /// <summary>The enrollment page, with the QR code of <paramref name="Enrollment"/>; <paramref name="Refused"/>: why the last code did not confirm it.</summary>
     public sealed record ShowEnrollment(string Account, PendingEnrollment Enrollment, bool Replacing, TotpResult? Refused) : LoginStep;
-
-    private sealed record AsItIs : LoginStep;
 
     private sealed record NotOurs : LoginStep;
 }

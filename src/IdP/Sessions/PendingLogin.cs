@@ -24,7 +24,8 @@ public static class LoginPurpose
 /// only show something call <see cref="IsLiveAsync"/>; handlers that act call
 /// <see cref="TrySpendAsync"/> first and <see cref="RestoreAsync"/> if the act failed (a wrong code):
 /// of two racing requests only one can win the DELETE. Cost per login: one INSERT, one DELETE,
-/// plus one primary-key SELECT per view of the code or enrollment page (and one INSERT per wrong code).
+/// plus one primary-key SELECT per view of the code or enrollment page (the code page's reads the
+/// person's notices of change in the same statement), and one INSERT per wrong code.
 /// </remarks>
 /// <param name="First">How the first factor was proven: decides what may come next and the session's acr and amr (<see cref="LoginFlow"/>).</param>
 /// <param name="ClientId">The research app the login is for, from the validated authorization request (<see cref="LoginApp"/>); for the audit log.</param>
@@ -124,10 +125,13 @@ public sealed record PendingLogin(string UserId, string Purpose, FirstFactor Fir
     }
 
     /// <summary>Whether the nonce is still unspent and unexpired (one primary-key SELECT); for pages that only show something.</summary>
-    public Task<bool> IsLiveAsync(HttpContext http)
+    public Task<bool> IsLiveAsync(HttpContext http) => Live(http).AnyAsync(http.RequestAborted);
+
+    /// <summary>This pending login's nonce row if it is still unspent and unexpired: a query, for a page that reads more with it in one statement.</summary>
+    public IQueryable<PendingLoginNonce> Live(HttpContext http)
     {
         var now = Now(http);
-        return Nonces(http).AnyAsync(n => n.Id == Nonce && n.UserId == UserId && n.ExpiresAt > now, http.RequestAborted);
+        return Nonces(http).AsNoTracking().Where(n => n.Id == Nonce && n.UserId == UserId && n.ExpiresAt > now);
     }
 
     /// <summary>

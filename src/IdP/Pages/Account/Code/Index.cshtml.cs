@@ -35,14 +35,17 @@ public sealed class CodeModel(LoginFlow flow, IOptions<TotpOptions> options) : P
 
     public async Task<IActionResult> OnGetAsync(string? notice)
     {
-        if (await flow.CodePageAsync(HttpContext) is LoginStep.Redirect redirect)
+        switch (await flow.CodePageAsync(HttpContext))
         {
-            return Redirect(redirect.Location);
+            case LoginStep.ShowCodePage page:
+                AlreadySetUp = notice == CodePageNotice.AlreadySetUp;
+                ChangeNotices = page.ChangeNotices;
+                return Page();
+            case LoginStep.Redirect redirect:
+                return Redirect(redirect.Location);
+            default:
+                throw new InvalidOperationException("The code page step ended in neither the page nor a redirect.");
         }
-
-        AlreadySetUp = notice == CodePageNotice.AlreadySetUp;
-        ChangeNotices = await flow.ChangeNoticesAsync(HttpContext);
-        return Page();
     }
 
     public async Task<IActionResult> OnPostAsync(string? code, string? notices)

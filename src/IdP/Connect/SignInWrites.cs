@@ -1,0 +1,67 @@
+using Educloud.Idp.Data;
+using OpenIddict.Server;
+using static OpenIddict.Server.OpenIddictServerEvents;
+using static OpenIddict.Server.OpenIddictServerHandlers;
+
+namespace Educloud.Idp.Connect;
+
+/// <summary>
+/// The rows one sign-in writes, sent together at its end: the login's authorization (at the
+/// authorization endpoint) with its code, or the access and refresh tokens' entries (at the token
+/// endpoint). OpenIddict saves each as it makes it, one round trip per row on PostgreSQL; here the
+/// stores (<see cref="TokenRowStore"/>, <see cref="AuthorizationRowStore"/>) only add them to the
+/// request's DbContext while a sign-in is being processed, and <see cref="Flush"/> saves them in one
+/// batch before the response is made (docs/performance.md, "Session 8").
+/// <para>
+/// Nothing is handed out before its row is written: the response (code, tokens) is built by handlers
+/// that run after <see cref="Flush"/>. Nothing reads these rows back from the database in between:
+/// the tokens name the authorization by its id, which EF Core finds among the tracked entities. A
+/// handler that must change such a row before it is written changes the tracked entity
+/// (<see cref="Logout.LogoutServerHandlers"/>: a session that ended meanwhile revokes the authorization).
+/// A sign-in rejected half-way writes none of them.
+/// </para>
+/// </summary>
+public sealed class SignInWrites
+{
+    /// <summary>Whether a sign-in is being processed in this request: rows are added, not yet saved.</summary>
+    public bool Open { get; private set; }
+
+    /// <summary>Registers the two handlers that open and flush the batch.</summary>
+    public static void AddTo(OpenIddictServerBuilder options) =>
+        options.AddEventHandler(Begin.Descriptor).AddEventHandler(Flush.Descriptor);
+
+    /// <summary>Before OpenIddict creates the authorization and the tokens' rows.</summary>
+    public sealed class Begin(SignInWrites writes) : IOpenIddictServerHandler<ProcessSignInContext>
+    {
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessSignInContext>()
+            .UseScopedHandler<Begin>()
+            .SetOrder(AttachAuthorization.Descriptor.Order - 500)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+        public ValueTask HandleAsync(ProcessSignInContext context)
+        {
+            writes.Open = true;
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>After the last token is made, before the response is built: every row of the sign-in in one save.</summary>
+    public sealed class Flush(SignInWrites writes, IdpDbContext db) : IOpenIddictServerHandler<ProcessSignInContext>
+    {
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessSignInContext>()
+            .UseScopedHandler<Flush>()
+            .SetOrder(AttachSignInParameters.Descriptor.Order - 500)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+        public async ValueTask HandleAsync(ProcessSignInContext context)
+        {
+            writes.Open = false;
+            if (db.ChangeTracker.HasChanges())
+            {
+                await db.SaveChangesAsync(context.CancellationToken);
+            }
+        }
+    }
+}

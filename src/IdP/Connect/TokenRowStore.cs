@@ -1,0 +1,69 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using OpenIddict.EntityFrameworkCore;
+using OpenIddict.EntityFrameworkCore.Models;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Educloud.Idp.Connect;
+
+/// <summary>
+/// OpenIddict's token store, with one statement fewer for each reference token: an authorization
+/// code, a pushed authorization request (PAR, RFC 9126), and the state token of the login at
+/// ID-porten (the OpenIddict client's).
+/// <para>
+/// OpenIddict makes such a token in three steps within one request: it creates the row (to learn
+/// its id), makes the token that names that id, then stores the token and its reference id in the
+/// same row. Each step was a statement, an <c>INSERT</c> followed by an <c>UPDATE</c> of the whole
+/// row, two round trips on PostgreSQL (docs/performance.md, "Session 8"). Here the row is only
+/// added to the request's DbContext at the first step (its id is made on the client, a GUID string,
+/// so it is known at once) and written whole, by one <c>INSERT</c>, at the last.
+/// </para>
+/// <para>
+/// Why only these two types: OpenIddict stores the payload of exactly the tokens it also creates a
+/// row for (<c>CreateTokenEntry</c> and <c>PersistTokenPayload</c> are set together for codes, request
+/// tokens and state tokens), so their creation is always followed by the update in the same request. Access
+/// and refresh tokens are self-contained here: their row is never updated at creation, so it is
+/// written at once as before. Nothing reads a row between the two steps. Should the request fail
+/// between them, the row is not written at all (before, a row without a token stayed behind);
+/// should the request save something else in between, EF Core writes the row then, as before.
+/// </para>
+/// </summary>
+public sealed class TokenRowStore(IMemoryCache cache, IOpenIddictEntityFrameworkCoreContext context, IOptionsMonitor<OpenIddictEntityFrameworkCoreOptions> options, SignInWrites signIn)
+    : OpenIddictEntityFrameworkCoreTokenStore(cache, context, options)
+{
+    /// <summary>The token types whose row is written once, with the token, by <see cref="UpdateAsync"/>.</summary>
+    internal static bool IsWrittenWithItsToken(string? type) =>
+        type is TokenTypeIdentifiers.Private.AuthorizationCode
+            or TokenTypeIdentifiers.Private.StateToken
+            or TokenTypeIdentifiers.Private.RequestToken;
+
+    public override async ValueTask CreateAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        // Within a sign-in (access and refresh tokens too): saved with the sign-in's other rows (SignInWrites).
+        if (IsWrittenWithItsToken(token.Type) || signIn.Open)
+        {
+            var dbContext = await Context.GetDbContextAsync(cancellationToken);
+            dbContext.Add(token);
+            return;
+        }
+
+        await base.CreateAsync(token, cancellationToken);
+    }
+
+    public override async ValueTask UpdateAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        var dbContext = await Context.GetDbContextAsync(cancellationToken);
+        if (dbContext.Entry(token).State == EntityState.Added)
+        {
+            // Not written yet (CreateAsync above): one INSERT of the whole row, nothing to check a
+            // concurrency token against.
+            await dbContext.SaveChangesAsync(cancellationToken);
+            return;
+        }
+
+        await base.UpdateAsync(token, cancellationToken);
+    }
+}
