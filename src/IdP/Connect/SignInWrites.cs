@@ -1,4 +1,5 @@
 using Educloud.Idp.Data;
+using Microsoft.EntityFrameworkCore;
 using OpenIddict.Server;
 using static OpenIddict.Server.OpenIddictServerEvents;
 using static OpenIddict.Server.OpenIddictServerHandlers;
@@ -60,8 +61,36 @@ public sealed class SignInWrites
             writes.Open = false;
             if (db.ChangeTracker.HasChanges())
             {
-                await db.SaveChangesAsync(context.CancellationToken);
+                await SaveTogetherAsync(db, context.CancellationToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// Saves the added rows as one unit. On PostgreSQL EF Core sends them as one batch, which the
+    /// server runs as one implicit transaction (a batch ends with a single Sync: all or nothing,
+    /// PostgreSQL "Extended Query" protocol); EF Core's own BEGIN … COMMIT around it would cost one
+    /// more round trip for the COMMIT. Only for inserts of new rows: nothing here is checked against
+    /// a concurrency token, which EF Core could only check after the batch had run. SQLite sends
+    /// each statement on its own, so its save keeps EF Core's transaction.
+    /// </summary>
+    internal static async Task SaveTogetherAsync(DbContext db, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsNpgsql() || db.ChangeTracker.Entries().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return;
+        }
+
+        var before = db.Database.AutoTransactionBehavior;
+        db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        finally
+        {
+            db.Database.AutoTransactionBehavior = before;
         }
     }
 }

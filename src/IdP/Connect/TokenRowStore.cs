@@ -60,7 +60,7 @@ public sealed class TokenRowStore(IMemoryCache cache, IOpenIddictEntityFramework
         {
             // Not written yet (CreateAsync above): one INSERT of the whole row, nothing to check a
             // concurrency token against.
-            await dbContext.SaveChangesAsync(cancellationToken);
+            await SignInWrites.SaveTogetherAsync(dbContext, cancellationToken);
             return;
         }
 

@@ -105,6 +105,31 @@ public abstract class SignInWritesTests : IDisposable
         code.Payload.Should().NotBeNullOrEmpty("the code's row was written once, with its token");
     }
 
+    [Fact]
+    public async Task RowsSavedTogether_OneFails_NoneIsWritten()
+    {
+        var taken = "taken-" + Guid.NewGuid().ToString("N");
+        await using (var first = Idp.Services.CreateAsyncScope())
+        {
+            var db = first.ServiceProvider.GetRequiredService<IdpDbContext>();
+            db.Add(new OpenIddictEntityFrameworkCoreToken { ReferenceId = taken, Type = TokenTypeIdentifiers.Private.AuthorizationCode, Status = Statuses.Valid });
+            await db.SaveChangesAsync();
+        }
+
+        await using var scope = Idp.Services.CreateAsyncScope();
+        var context = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+        var authorization = new OpenIddictEntityFrameworkCoreAuthorization { Status = Statuses.Valid, Subject = "someone", Type = AuthorizationTypes.AdHoc };
+        context.Add(authorization);
+        context.Add(new OpenIddictEntityFrameworkCoreToken { Authorization = authorization, ReferenceId = taken, Type = TokenTypeIdentifiers.Private.AuthorizationCode, Status = Statuses.Valid });
+
+        var save = () => SignInWrites.SaveTogetherAsync(context, CancellationToken.None);
+
+        await save.Should().ThrowAsync<DbUpdateException>("the second row's reference id is taken");
+        await using var check = Idp.Services.CreateAsyncScope();
+        (await check.ServiceProvider.GetRequiredService<IdpDbContext>().Set<OpenIddictEntityFrameworkCoreAuthorization>().AnyAsync(a => a.Id == authorization.Id))
+            .Should().BeFalse("the batch is all or nothing, without EF Core's own transaction on PostgreSQL");
+    }
+
     public void Dispose()
     {
         Idp.Dispose();
