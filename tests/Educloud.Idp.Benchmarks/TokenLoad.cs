@@ -30,9 +30,10 @@ public sealed record RunResult(
 /// and sends the next, over its own keep-alive connection, until the time is up. With
 /// <paramref name="viaProxy"/> the requests go over plain HTTP the way a TLS-terminating proxy
 /// forwards them (Host and X-Forwarded-Proto); otherwise straight to the IdP's HTTPS port. Worker i
-/// sends every request to replica i mod N (<see cref="IdpReplicas.For"/>).
+/// sends every request to replica i mod N (<see cref="IOidcServers.For"/>). The same load drives the
+/// IdP and the peer (<see cref="PeerProcess"/>): only the servers differ.
 /// </summary>
-public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver logins, bool viaProxy)
+public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver logins, bool viaProxy)
 {
     public const string LoginGrant = "login";
     public const string RefreshGrant = "refresh_token";
@@ -41,9 +42,9 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
     private static readonly MediaTypeHeaderValue FormContentType = new("application/x-www-form-urlencoded");
 
     // The replicas share the clients' secrets (IdpProcess.StartAsync's peer).
-    private readonly AuthenticationHeaderValue appAuthentication = LoginDriver.BasicAuthentication(IdpProcess.AppClientId, replicas.For(0).AppSecret);
-    private readonly AuthenticationHeaderValue machineAuthentication = LoginDriver.BasicAuthentication(IdpProcess.MachineClientId, replicas.For(0).MachineSecret);
-    private readonly Uri[] tokenEndpoints = [.. replicas.All.Select(idp => new Uri(viaProxy ? idp.PlainOrigin : idp.Origin, "/connect/token"))];
+    private readonly AuthenticationHeaderValue appAuthentication = LoginDriver.BasicAuthentication(IdpProcess.AppClientId, servers.For(0).AppSecret);
+    private readonly AuthenticationHeaderValue machineAuthentication = LoginDriver.BasicAuthentication(IdpProcess.MachineClientId, servers.For(0).MachineSecret);
+    private readonly Uri[] tokenEndpoints = [.. servers.Servers.Select(server => new Uri(viaProxy ? server.PlainOrigin : server.Origin, server.TokenPath))];
     private int relogins;
 
     /// <summary>Refresh chains that broke (an error mid-rotation) and were replaced by a new login.</summary>
@@ -69,7 +70,7 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
             var person = await pool.TakeAsync(cancellationToken);
             try
             {
-                var outcome = await logins.LogInAsync(replicas.For(worker), person, cancellationToken);
+                var outcome = await logins.LogInAsync(servers.For(worker), person, cancellationToken);
                 Interlocked.Add(ref loginRequests, outcome.Requests);
                 Interlocked.Increment(ref loginCount);
                 return outcome.Enrolled ? "a person of the pool was asked to set up an authenticator again" : null;
@@ -104,7 +105,7 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
 
             // The chain is broken (an error part-way through rotation): log in again, untimed.
             Interlocked.Increment(ref relogins);
-            chains[worker] = (await logins.LogInAsync(replicas.For(worker), people[worker], cancellationToken)).RefreshToken;
+            chains[worker] = (await logins.LogInAsync(servers.For(worker), people[worker], cancellationToken)).RefreshToken;
             return $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
         });
 
@@ -133,7 +134,7 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
     {
         if (viaProxy)
         {
-            request.Headers.Host = replicas.For(worker).Origin.Authority;
+            request.Headers.Host = servers.For(worker).Origin.Authority;
             request.Headers.Add("X-Forwarded-Proto", "https");
         }
     }
@@ -147,7 +148,7 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
         string? firstError = null;
         // Other processes on the machine skew every number: the 1-minute load average says how busy it was.
         var loadAverage = LoadAverage();
-        var serverCpuBefore = replicas.CpuTime;
+        var serverCpuBefore = servers.CpuTime;
         var clientCpuBefore = OwnCpu();
         // A hard stop well past the planned end, should the server stop answering.
         using var abort = new CancellationTokenSource(duration + TimeSpan.FromSeconds(60));
@@ -198,7 +199,7 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
             Percentile(all, 0.50),
             Percentile(all, 0.99),
             all.Length == 0 ? 0 : Milliseconds(all[^1]),
-            replicas.CpuTime - serverCpuBefore,
+            servers.CpuTime - serverCpuBefore,
             OwnCpu() - clientCpuBefore,
             firstError,
             loadAverage);

@@ -1,24 +1,29 @@
 // node oidc-provider configured like the Educloud IdP, as the benchmark's peer
 // (tests/Educloud.Idp.Benchmarks --peer, docs/performance.md "Run it"). One process, the library's
-// default in-memory adapter, plain HTTP on 127.0.0.1 behind the benchmark standing in for a
+// own in-memory adapter on a store that forgets nothing before it expires (below), plain HTTP on 127.0.0.1 behind the benchmark standing in for a
 // TLS-terminating proxy (X-Forwarded-Proto: https), as the IdP is loaded.
 //
-//   PEER_ISSUER=https://127.0.0.1:PORT PEER_APP_SECRET=... PEER_MACHINE_SECRET=... PEER_TOTP_KEY=... node server.mjs PORT
+//   PEER_ISSUER=https://127.0.0.1:PORT PEER_APP_SECRET=... PEER_MACHINE_SECRET=... PEER_TOTP_KEY=... \
+//   PEER_SIGNING_KEYS=es256.pem:rs256.pem node server.mjs PORT
 //
-// The secrets are generated per run by the benchmark. PEER_TOTP_KEY (base64url) derives each
+// The secrets and keys are generated per run by the benchmark (PeerProcess.cs). PEER_TOTP_KEY (base64url) derives each
 // person's authenticator key: HMAC-SHA256(PEER_TOTP_KEY, account id), first 20 bytes, which the
 // benchmark computes too (it stands in for the enrollment the IdP does on a first login).
-import { createHmac, generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createPrivateKey, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
+// The library's default adapter, imported to give it a store of our own (oidc-provider has no exports map).
+import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 
 const port = Number(process.argv[2]);
 const issuer = process.env.PEER_ISSUER;
 const appSecret = process.env.PEER_APP_SECRET;
 const machineSecret = process.env.PEER_MACHINE_SECRET;
 const totpKey = Buffer.from(process.env.PEER_TOTP_KEY ?? '', 'base64url');
-if (!Number.isInteger(port) || port <= 0 || !issuer || !appSecret || !machineSecret || totpKey.length < 16) {
-  console.error('usage: PEER_ISSUER, PEER_APP_SECRET, PEER_MACHINE_SECRET and PEER_TOTP_KEY (base64url, 16+ bytes) set; node server.mjs PORT');
+const keyPaths = (process.env.PEER_SIGNING_KEYS ?? '').split(':').filter(Boolean);
+if (!Number.isInteger(port) || port <= 0 || !issuer || !appSecret || !machineSecret || totpKey.length < 16 || keyPaths.length === 0) {
+  console.error('usage: PEER_ISSUER, PEER_APP_SECRET, PEER_MACHINE_SECRET, PEER_TOTP_KEY (base64url, 16+ bytes) and PEER_SIGNING_KEYS (PEM files, :-separated) set; node server.mjs PORT');
   process.exit(2);
 }
 
@@ -28,9 +33,12 @@ const scopes = 'openid offline_access';
 // Every access token names one API (the IdP's AppAudience): here one resource server for both clients.
 const resource = 'urn:educloud:bench-api';
 
-// Signing keys made at start, like the IdP's development keys: ES256 signs (first), RS256 is offered.
-const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
-const rsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+// Signing keys read from PEM files, like the IdP's: the first signs (P-256, ES256), an RSA key is
+// also offered (RS256), as the IdP's development keys.
+const signingKeys = keyPaths.map((path) => {
+  const jwk = createPrivateKey(readFileSync(path)).export({ format: 'jwk' });
+  return { ...jwk, use: 'sig', alg: jwk.kty === 'EC' ? 'ES256' : 'RS256' };
+});
 
 // The IdP's token lifetimes (src/IdP/Settings/TokenOptions.cs), in seconds.
 const minutes = (n) => n * 60;
@@ -46,7 +54,47 @@ const ttl = {
   RefreshToken: (ctx, token) => Math.max(1, (token.iiat ?? token.iat ?? Math.floor(Date.now() / 1000)) + minutes(60 * 12) - Math.floor(Date.now() / 1000)),
 };
 
+// The default in-memory adapter keeps at most 1,000 entries (an LRU): under load it forgets grants
+// and refresh tokens (refresh chains broke in the first runs) and its memory never grows. Like the
+// IdP's database, this store keeps every entry until it expires (the adapter passes maxAge), and
+// drops expired ones once a minute. The adapter's logic (grant membership, consumption, revocation
+// by grant) is the library's.
+class ExpiringStore {
+  #entries = new Map();
+
+  get(key) {
+    const entry = this.#entries.get(key);
+    if (entry && entry.expiresAt <= Date.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+
+    return entry?.value;
+  }
+
+  set(key, value, { maxAge } = {}) {
+    this.#entries.set(key, { value, expiresAt: Number.isFinite(maxAge) ? Date.now() + maxAge : Infinity });
+  }
+
+  delete(key) {
+    this.#entries.delete(key);
+  }
+
+  sweep() {
+    const now = Date.now();
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt <= now) {
+        this.#entries.delete(key);
+      }
+    }
+  }
+}
+
+const store = new ExpiringStore();
+setInterval(() => store.sweep(), 60_000).unref();
+
 const provider = new Provider(issuer, {
+  adapter: (model) => new MemoryAdapter(model, store),
   clients: [
     {
       client_id: 'bench-app',
@@ -67,7 +115,7 @@ const provider = new Provider(issuer, {
       redirect_uris: [],
     },
   ],
-  jwks: { keys: [{ ...ecKey, use: 'sig', alg: 'ES256' }, { ...rsaKey, use: 'sig', alg: 'RS256' }] },
+  jwks: { keys: signingKeys },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   scopes: scopes.split(' '),
   claims: { openid: ['sub'] },
