@@ -15,7 +15,8 @@ public sealed record LoginOutcome(string RefreshToken, int Requests, bool Enroll
 
 /// <summary>
 /// Logs a person in the way a browser would (authorize, login page, ID-porten simulator, callback,
-/// authenticator set-up or one-time code, back to authorize) and redeems the code for tokens, with
+/// authenticator set-up or one-time code, back to authorize; at the peer: authorize, its login form
+/// with account and code, back to authorize) and redeems the code for tokens, with
 /// a fresh cookie jar each time. Cookies are kept by hand (name → value, one site), which is all
 /// these flows need. With <paramref name="viaProxy"/> every request goes over plain HTTP with Host
 /// and X-Forwarded-Proto, the way a TLS-terminating proxy forwards it; otherwise over HTTPS.

@@ -45,12 +45,21 @@ if (!options.Login && !options.Refresh && !options.ClientCredentials)
     return 0;
 }
 
+// --peer: node and the peer's packages first, so that a missing node fails before the long IdP run.
+string? peerFolder = null;
+try
+{
+    peerFolder = options.Peer ? await PeerProcess.PrepareAsync() : null;
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
 var notes = new List<string>();
 var temp = Path.Combine(Path.GetTempPath(), "educloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(temp);
-
-// --peer: node and the peer's packages first, so that a missing node fails before the long IdP run.
-var peerFolder = options.Peer ? await PeerProcess.PrepareAsync() : null;
 
 var idpPath = options.IdpPath ?? await IdpProcess.PublishAsync(Path.Combine(temp, "publish"));
 await using var replicas = await IdpReplicas.StartAsync(options, idpPath, temp);
