@@ -39,13 +39,7 @@ public sealed record ColdStarts(TimeSpan IdpFirst, TimeSpan IdpRestart, TimeSpan
         {
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.PlainOrigin, server.TokenPath))
-                {
-                    Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]),
-                };
-                request.Headers.Authorization = authentication;
-                request.Headers.Host = server.Origin.Authority;
-                request.Headers.Add("X-Forwarded-Proto", "https");
+                using var request = TokenLoad.TokenRequest(new Uri(server.PlainOrigin, server.TokenPath), "grant_type=client_credentials", authentication, proxiedFor: server);
                 using var response = await http.SendAsync(request);
                 var body = await response.Content.ReadAsStringAsync();
                 var elapsed = Stopwatch.GetElapsedTime(server.StartedAt);

@@ -90,11 +90,7 @@ public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver
     public Task<RunResult> RefreshAsync(string[] chains, Person[] people, int connections, TimeSpan duration) =>
         RunAsync(RefreshGrant, connections, duration, int.MaxValue, async (worker, cancellationToken) =>
         {
-            using var content = new StringContent("grant_type=refresh_token&refresh_token=" + Uri.EscapeDataString(chains[worker]));
-            content.Headers.ContentType = FormContentType;
-            using var request = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint(worker)) { Content = content };
-            request.Headers.Authorization = appAuthentication;
-            AsBehindProxy(request, worker);
+            using var request = TokenRequest(TokenEndpoint(worker), "grant_type=refresh_token&refresh_token=" + Uri.EscapeDataString(chains[worker]), appAuthentication, viaProxy ? servers.For(worker) : null);
             using var response = await http.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             if (response.IsSuccessStatusCode && RefreshToken(body) is { } next)
@@ -112,11 +108,7 @@ public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver
     public Task<RunResult> ClientCredentialsAsync(int connections, TimeSpan duration) =>
         RunAsync(ClientCredentialsGrant, connections, duration, int.MaxValue, async (worker, cancellationToken) =>
         {
-            using var content = new StringContent("grant_type=client_credentials");
-            content.Headers.ContentType = FormContentType;
-            using var request = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint(worker)) { Content = content };
-            request.Headers.Authorization = machineAuthentication;
-            AsBehindProxy(request, worker);
+            using var request = TokenRequest(TokenEndpoint(worker), "grant_type=client_credentials", machineAuthentication, viaProxy ? servers.For(worker) : null);
             using var response = await http.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             return response.IsSuccessStatusCode && AccessToken(body) ? null : $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
@@ -130,13 +122,23 @@ public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver
 
     private Uri TokenEndpoint(int worker) => tokenEndpoints[worker % tokenEndpoints.Length];
 
-    private void AsBehindProxy(HttpRequestMessage request, int worker)
+    /// <summary>
+    /// A token request (form body, the client's Basic authentication); with <paramref name="proxiedFor"/>,
+    /// Host and X-Forwarded-Proto as the TLS-terminating proxy in front of that server forwards it.
+    /// </summary>
+    public static HttpRequestMessage TokenRequest(Uri endpoint, string form, AuthenticationHeaderValue client, IOidcServer? proxiedFor)
     {
-        if (viaProxy)
+        var content = new StringContent(form);
+        content.Headers.ContentType = FormContentType;
+        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = content };
+        request.Headers.Authorization = client;
+        if (proxiedFor is not null)
         {
-            request.Headers.Host = servers.For(worker).Origin.Authority;
+            request.Headers.Host = proxiedFor.Origin.Authority;
             request.Headers.Add("X-Forwarded-Proto", "https");
         }
+
+        return request;
     }
 
     /// <summary>Closed-loop run for <paramref name="duration"/>, or until <paramref name="maxSends"/> requests have started.</summary>
