@@ -48,7 +48,7 @@ public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         var state = Base64Url(RandomNumberGenerator.GetBytes(16));
-        var page = new Uri(QueryHelpers.AddQueryString(new Uri(idp.Origin, idp.AuthorizePath).AbsoluteUri, [.. idp.AuthorizeParameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)), .. new Dictionary<string, string?>
+        var authorize = new Dictionary<string, string?>
         {
             ["client_id"] = IdpProcess.AppClientId,
             ["redirect_uri"] = IdpProcess.RedirectUri,
@@ -58,7 +58,13 @@ public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
             ["nonce"] = Base64Url(RandomNumberGenerator.GetBytes(16)),
             ["code_challenge"] = challenge,
             ["code_challenge_method"] = "S256",
-        }]));
+        };
+        foreach (var (name, value) in idp.AuthorizeParameters)
+        {
+            authorize[name] = value;
+        }
+
+        var page = new Uri(QueryHelpers.AddQueryString(new Uri(idp.Origin, idp.AuthorizePath).AbsoluteUri, authorize));
 
         var method = HttpMethod.Get;
         HttpContent? content = null;
