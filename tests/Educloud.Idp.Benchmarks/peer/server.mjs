@@ -1,14 +1,16 @@
 // node oidc-provider configured like the Educloud IdP, as the benchmark's peer
-// (tests/Educloud.Idp.Benchmarks --peer, docs/performance.md "Run it"). One process, the library's
-// own in-memory adapter on a store that forgets nothing before it expires (below), plain HTTP on 127.0.0.1 behind the benchmark standing in for a
-// TLS-terminating proxy (X-Forwarded-Proto: https), as the IdP is loaded.
+// (tests/Educloud.Idp.Benchmarks --peer, docs/performance.md "Run it"). One process: the library's
+// own in-memory adapter on a store that forgets nothing before it expires (below); plain HTTP on
+// 127.0.0.1, behind the benchmark standing in for a TLS-terminating proxy (X-Forwarded-Proto:
+// https), as the IdP is loaded.
 //
 //   PEER_ISSUER=https://127.0.0.1:PORT PEER_APP_SECRET=... PEER_MACHINE_SECRET=... PEER_TOTP_KEY=... \
 //   PEER_SIGNING_KEYS=es256.pem:rs256.pem node server.mjs PORT
 //
-// The secrets and keys are generated per run by the benchmark (PeerProcess.cs). PEER_TOTP_KEY (base64url) derives each
-// person's authenticator key: HMAC-SHA256(PEER_TOTP_KEY, account id), first 20 bytes, which the
-// benchmark computes too (it stands in for the enrollment the IdP does on a first login).
+// The secrets and keys are generated per run by the benchmark (PeerProcess.cs). PEER_TOTP_KEY
+// (base64url) derives each person's authenticator key: HMAC-SHA256(PEER_TOTP_KEY, account id),
+// first 20 bytes, which the benchmark computes too (it stands in for the enrollment the IdP does
+// on a first login).
 import { createHmac, createPrivateKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -51,7 +53,8 @@ const ttl = {
   Session: minutes(60 * 12),
   Grant: minutes(60 * 12),
   // An absolute lifetime: a rotated refresh token keeps its chain's expiry (RFC 9700 4.14.2).
-  RefreshToken: (ctx, token) => Math.max(1, (token.iiat ?? token.iat ?? Math.floor(Date.now() / 1000)) + minutes(60 * 12) - Math.floor(Date.now() / 1000)),
+  // (iiat: when the chain's first token was issued, carried over by every rotation.)
+  RefreshToken: (ctx, token) => Math.max(1, token.iiat + minutes(60 * 12) - Math.floor(Date.now() / 1000)),
 };
 
 // The default in-memory adapter keeps at most 1,000 entries (an LRU): under load it forgets grants
