@@ -62,6 +62,12 @@ public sealed class BenchmarkOptions
     /// <summary>Also load client_credentials with wrk (when it is installed), as a cross-check of the load generator.</summary>
     public bool Wrk { get; private set; }
 
+    /// <summary>
+    /// After the IdP's rows, the same rows against node oidc-provider (peer/server.mjs, <see cref="PeerProcess"/>),
+    /// then memory and first token after a cold start for both, printed side by side with ratios.
+    /// </summary>
+    public bool Peer { get; private set; }
+
     /// <summary>Where to write the results as Markdown (besides the console).</summary>
     public string? MarkdownPath { get; private set; }
 
@@ -103,6 +109,9 @@ public sealed class BenchmarkOptions
           --totp-iterations N   calls per round of the in-process TOTP verification measurement (default 200000)
           --wrk                 also load client_credentials with wrk, if installed
           --markdown FILE       write the results as Markdown to FILE
+          --peer                after the IdP's rows, the same rows against node oidc-provider (peer/server.mjs,
+                                installed with npm ci when node_modules is missing; needs node and npm), then
+                                resident memory and first token after a cold start of both, side by side with ratios
           --tls                 every request (login pages and token requests) over HTTPS to the IdP itself
                                 (default: plain HTTP with X-Forwarded-Proto, as from a TLS-terminating proxy)
           --port N              HTTPS port on 127.0.0.1, N+1 for plain HTTP; replica k on N+2k (default: free ones)
@@ -169,6 +178,9 @@ public sealed class BenchmarkOptions
                 case "--wrk":
                     options.Wrk = true;
                     break;
+                case "--peer":
+                    options.Peer = true;
+                    break;
                 case "--markdown":
                     options.MarkdownPath = Next();
                     break;
@@ -227,6 +239,11 @@ public sealed class BenchmarkOptions
         if (options.Replicas > 8 || (options.Replicas > 1 && options.Database != PostgreSqlDatabase))
         {
             throw new ArgumentException("--replicas takes 1 to 8, and more than 1 needs --database postgresql (SQLite is one process on one file).");
+        }
+
+        if (options.Peer && options.Tls)
+        {
+            throw new ArgumentException("--peer compares plain HTTP as from a TLS-terminating proxy (the peer has no TLS): not with --tls.");
         }
 
         options.Users = Math.Max(options.Users, options.Concurrency.Max());

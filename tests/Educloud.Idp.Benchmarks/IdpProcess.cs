@@ -12,7 +12,7 @@ namespace Educloud.Idp.Benchmarks;
 /// The published IdP as a child process on 127.0.0.1, in Development (the built-in ID-porten
 /// simulator, generated keys) with a fresh SQLite file and the benchmark's own clients.
 /// </summary>
-public sealed class IdpProcess : IAsyncDisposable
+public sealed class IdpProcess : IOidcServer, IAsyncDisposable
 {
     public const string AppClientId = "bench-app";
     public const string MachineClientId = "bench-machine";
@@ -53,6 +53,20 @@ public sealed class IdpProcess : IAsyncDisposable
 
     public int ProcessId => process.Id;
 
+    public long StartedAt { get; private init; }
+
+    public bool HasExited => process.HasExited;
+
+    public string AuthorizePath => "/connect/authorize";
+
+    public string TokenPath => "/connect/token";
+
+    public IReadOnlyList<KeyValuePair<string, string>> AuthorizeParameters => [];
+
+    /// <summary>On the ID-porten simulator's page: the person and the level of assurance.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> PersonFields(string pid) =>
+        [new("sim_pid", pid), new("sim_pid_other", ""), new("sim_acr", "idporten-loa-substantial")];
+
     public string LogPath => Path.Combine(workDirectory, "idp.log");
 
     /// <summary>Lines the server wrote at warning level or above (logging is set to Warning).</summary>
@@ -91,7 +105,8 @@ public sealed class IdpProcess : IAsyncDisposable
     /// same database) lends its client secrets: the IdP writes the configured clients into the
     /// database at start, so replicas with secrets of their own would overwrite each other's.
     /// </summary>
-    public static async Task<IdpProcess> StartAsync(string idpPath, string workDirectory, int port, bool keep, IEnumerable<KeyValuePair<string, string>> extraEnvironment, IdpProcess? peer = null)
+    /// <param name="waitUntilReady">False for a cold-start measurement (<see cref="ColdStarts"/>), which polls the token endpoint itself.</param>
+    public static async Task<IdpProcess> StartAsync(string idpPath, string workDirectory, int port, bool keep, IEnumerable<KeyValuePair<string, string>> extraEnvironment, IdpProcess? peer = null, bool waitUntilReady = true)
     {
         var dll = Directory.Exists(idpPath) ? Path.Combine(idpPath, "Educloud.Idp.dll") : idpPath;
         if (!File.Exists(dll))
@@ -153,9 +168,15 @@ public sealed class IdpProcess : IAsyncDisposable
         }
 
         var log = new LogFile(Path.Combine(workDirectory, "idp.log"));
+        var startedAt = Stopwatch.GetTimestamp();
         var process = ServerProcess.Start(
             "The IdP", dll, ["--urls", origin.AbsoluteUri.TrimEnd('/') + ";" + plainOrigin.AbsoluteUri.TrimEnd('/')], environment, onLine: log.Write);
-        var idp = new IdpProcess(process, log, workDirectory, keep, origin, plainOrigin, certificate.GetCertHashString(HashAlgorithmName.SHA256), appSecret, machineSecret);
+        var idp = new IdpProcess(process, log, workDirectory, keep, origin, plainOrigin, certificate.GetCertHashString(HashAlgorithmName.SHA256), appSecret, machineSecret) { StartedAt = startedAt };
+        if (!waitUntilReady)
+        {
+            return idp;
+        }
+
         using (var handler = idp.CreateHandler(1))
         {
             try
@@ -235,9 +256,9 @@ public sealed class IdpProcess : IAsyncDisposable
         return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
     }
 
-    private static string Secret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string Secret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static string FindRepositoryRoot()
+    public static string FindRepositoryRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {

@@ -12,10 +12,11 @@ namespace Educloud.Idp.Benchmarks;
 /// the IdP's issuer follows the request's host. So a load worker keeps to one replica
 /// (<see cref="For"/>), and a refresh chain is rotated where it began.
 /// </summary>
-public sealed class IdpReplicas : IAsyncDisposable
+public sealed class IdpReplicas : IOidcServers, IAsyncDisposable
 {
     private readonly List<IdpProcess> processes;
     private readonly PostgresServer? postgres;
+    private int disposed;
 
     private IdpReplicas(List<IdpProcess> processes, PostgresServer? postgres, string database)
     {
@@ -26,6 +27,8 @@ public sealed class IdpReplicas : IAsyncDisposable
 
     public IReadOnlyList<IdpProcess> All => processes;
 
+    public IReadOnlyList<IOidcServer> Servers => processes;
+
     public int Count => processes.Count;
 
     /// <summary>"SQLite" or "PostgreSQL", for the printed rows.</summary>
@@ -33,9 +36,6 @@ public sealed class IdpReplicas : IAsyncDisposable
 
     /// <summary>The replica that load worker (or refresh chain) <paramref name="worker"/> sends every request to.</summary>
     public IdpProcess For(int worker) => processes[worker % processes.Count];
-
-    /// <summary>CPU time (user + system) of every replica so far.</summary>
-    public TimeSpan CpuTime => processes.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.CpuTime);
 
     public int Warnings => processes.Sum(p => p.Warnings);
 
@@ -87,6 +87,12 @@ public sealed class IdpReplicas : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Stopped early with --peer (the peer's rows run alone), and again at the end.
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         foreach (var idp in processes)
         {
             await idp.DisposeAsync();

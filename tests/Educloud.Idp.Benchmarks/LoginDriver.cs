@@ -15,7 +15,8 @@ public sealed record LoginOutcome(string RefreshToken, int Requests, bool Enroll
 
 /// <summary>
 /// Logs a person in the way a browser would (authorize, login page, ID-porten simulator, callback,
-/// authenticator set-up or one-time code, back to authorize) and redeems the code for tokens, with
+/// authenticator set-up or one-time code, back to authorize; at the peer: authorize, its login form
+/// with account and code, back to authorize) and redeems the code for tokens, with
 /// a fresh cookie jar each time. Cookies are kept by hand (name → value, one site), which is all
 /// these flows need. With <paramref name="viaProxy"/> every request goes over plain HTTP with Host
 /// and X-Forwarded-Proto, the way a TLS-terminating proxy forwards it; otherwise over HTTPS.
@@ -41,13 +42,13 @@ public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
     /// (the key is read from the page and kept on the person); everyone then types the current code,
     /// computed here, in a time step after the one they last used (waiting for it if need be).
     /// </summary>
-    public async Task<LoginOutcome> LogInAsync(IdpProcess idp, Person person, CancellationToken cancellationToken)
+    public async Task<LoginOutcome> LogInAsync(IOidcServer idp, Person person, CancellationToken cancellationToken)
     {
         var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         var state = Base64Url(RandomNumberGenerator.GetBytes(16));
-        var page = new Uri(QueryHelpers.AddQueryString(new Uri(idp.Origin, "/connect/authorize").AbsoluteUri, new Dictionary<string, string?>
+        var authorize = new Dictionary<string, string?>
         {
             ["client_id"] = IdpProcess.AppClientId,
             ["redirect_uri"] = IdpProcess.RedirectUri,
@@ -57,7 +58,13 @@ public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
             ["nonce"] = Base64Url(RandomNumberGenerator.GetBytes(16)),
             ["code_challenge"] = challenge,
             ["code_challenge_method"] = "S256",
-        }));
+        };
+        foreach (var (name, value) in idp.AuthorizeParameters)
+        {
+            authorize[name] = value;
+        }
+
+        var page = new Uri(QueryHelpers.AddQueryString(new Uri(idp.Origin, idp.AuthorizePath).AbsoluteUri, authorize));
 
         var method = HttpMethod.Get;
         HttpContent? content = null;
@@ -81,7 +88,7 @@ public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
 
                     var redeemStarted = Stopwatch.GetTimestamp();
                     var refreshToken = await RedeemAsync(idp, query["code"]!, verifier, cancellationToken);
-                    Time(step + 1, HttpMethod.Post, new Uri(idp.Origin, "/connect/token"), redeemStarted);
+                    Time(step + 1, HttpMethod.Post, new Uri(idp.Origin, idp.TokenPath), redeemStarted);
                     return new LoginOutcome(refreshToken, step + 2, enrolled);
                 }
 
@@ -111,7 +118,7 @@ public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
                 code = await CurrentCodeAsync(person, page, cancellationToken);
             }
 
-            (method, page, content) = FormSubmission(page, body, person.Pid, code);
+            (method, page, content) = FormSubmission(page, body, idp.PersonFields(person.Pid), code);
         }
 
         throw new InvalidOperationException($"The login did not finish within {MaxSteps} steps.");
@@ -137,9 +144,9 @@ public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
         return Rfc6238.Code(person.Secret, now);
     }
 
-    private async Task<string> RedeemAsync(IdpProcess idp, string code, string verifier, CancellationToken cancellationToken)
+    private async Task<string> RedeemAsync(IOidcServer idp, string code, string verifier, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Target(idp, new Uri(idp.Origin, "/connect/token")))
+        using var request = new HttpRequestMessage(HttpMethod.Post, Target(idp, new Uri(idp.Origin, idp.TokenPath)))
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
@@ -164,12 +171,12 @@ public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(clientId) + ":" + Uri.EscapeDataString(secret))));
 
     /// <summary>Where a request for a page of the IdP really goes: its plain HTTP port when it stands in for a proxy.</summary>
-    private Uri Target(IdpProcess idp, Uri page) =>
+    private Uri Target(IOidcServer idp, Uri page) =>
         viaProxy && page.Scheme == Uri.UriSchemeHttps && page.Authority == idp.Origin.Authority
             ? new Uri(idp.PlainOrigin, page.PathAndQuery)
             : page;
 
-    private void AsBehindProxy(IdpProcess idp, HttpRequestMessage request)
+    private void AsBehindProxy(IOidcServer idp, HttpRequestMessage request)
     {
         if (viaProxy && request.RequestUri!.Authority == idp.PlainOrigin.Authority)
         {
@@ -178,7 +185,7 @@ public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(IdpProcess idp, HttpMethod method, Uri page, HttpContent? content, Dictionary<string, string> cookies, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(IOidcServer idp, HttpMethod method, Uri page, HttpContent? content, Dictionary<string, string> cookies, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, Target(idp, page)) { Content = content };
         AsBehindProxy(idp, request);
@@ -226,9 +233,10 @@ public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
 
     /// <summary>
     /// Submits the page's first form with its own fields (hidden inputs, antiforgery token, checked
-    /// radios); on the simulator's page, picks the person and the level of assurance.
+    /// radios); on the page that asks who logs in (the IdP's simulator: the person and the level of
+    /// assurance; the peer's login form: the account), the server's <paramref name="person"/> fields.
     /// </summary>
-    private static (HttpMethod, Uri, HttpContent?) FormSubmission(Uri page, string html, string pid, string? code)
+    private static (HttpMethod, Uri, HttpContent?) FormSubmission(Uri page, string html, IReadOnlyList<KeyValuePair<string, string>> person, string? code)
     {
         var form = FormPattern().Match(html);
         if (!form.Success)
@@ -253,12 +261,10 @@ public sealed partial class LoginDriver(HttpClient http, bool viaProxy)
             fields.Add(new(name, Attribute(tag, "value") ?? ""));
         }
 
-        if (fields.Any(f => f.Key == "sim_pid") || html.Contains("name=\"sim_pid\"", StringComparison.Ordinal))
+        if (person.Count > 0 && (fields.Any(f => f.Key == person[0].Key) || html.Contains($"name=\"{person[0].Key}\"", StringComparison.Ordinal)))
         {
-            fields.RemoveAll(f => f.Key is "sim_pid" or "sim_pid_other" or "sim_acr");
-            fields.Add(new("sim_pid", pid));
-            fields.Add(new("sim_pid_other", ""));
-            fields.Add(new("sim_acr", "idporten-loa-substantial"));
+            fields.RemoveAll(f => person.Any(p => p.Key == f.Key));
+            fields.AddRange(person);
         }
 
         if (code is not null)

@@ -41,8 +41,20 @@ if (options.Totp)
 
 if (!options.Login && !options.Refresh && !options.ClientCredentials)
 {
-    await EmitAsync(Markdown(machine, options, [], [], [], totp, totpLoad, ""), options.MarkdownPath);
+    await EmitAsync(Markdown(machine, options, [], [], totp, totpLoad), options.MarkdownPath);
     return 0;
+}
+
+// --peer: node and the peer's packages first, so that a missing node fails before the long IdP run.
+string? peerFolder = null;
+try
+{
+    peerFolder = options.Peer ? await PeerProcess.PrepareAsync() : null;
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
 }
 
 var notes = new List<string>();
@@ -58,26 +70,24 @@ if (replicas.Count > 1)
     Console.WriteLine(spreadNote);
 }
 
-// Keep-alive HTTP/1.1, one connection per worker; redirects and cookies are the login driver's business.
+// Keep-alive HTTP/1.1, one connection per worker (and per server); redirects and cookies are the login driver's business.
 var connectionLimit = new[] { options.Concurrency.Max(), options.LoginConcurrency.Max(), options.SetupConcurrency, 8 }.Max();
 using var handler = replicas.CreateHandler(connectionLimit);
 using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
 var logins = new LoginDriver(http, viaProxy: !options.Tls);
-var load = new TokenLoad(http, replicas, logins, viaProxy: !options.Tls);
-var results = new List<RunResult>();
-var loginSteps = new List<(int Workers, IReadOnlyList<StepMean> Steps)>();
+var idp = new Side("IdP", replicas, new TokenLoad(http, replicas, logins, viaProxy: !options.Tls), logins);
+var sides = new List<Side> { idp };
 
 // Setup: every person logs in once through the simulator and sets up an authenticator. The first
 // --users people start the refresh chains; the others take turns in the whole-login rows.
-var chainPeople = Enumerable.Range(0, options.Refresh ? options.Users : 0).Select(i => new Person(TokenLoad.PidFor(i))).ToArray();
-var chains = new string[chainPeople.Length];
-var pool = new PersonPool();
+idp.ChainPeople = [.. Enumerable.Range(0, options.Refresh ? options.Users : 0).Select(i => new Person(TokenLoad.PidFor(i)))];
+idp.Chains = new string[idp.ChainPeople.Length];
 var setupClock = new Stopwatch();
 var setUp = 0;
-await SetUpAsync(chainPeople, chains);
+await SetUpAsync(idp, idp.ChainPeople, idp.Chains);
 if (options.Login)
 {
-    await SetUpAsync(NewPeople(options.LoginPeople ?? BenchmarkOptions.InitialLoginPeople), null);
+    await SetUpAsync(idp, NewPeople(options.LoginPeople ?? BenchmarkOptions.InitialLoginPeople), null);
 }
 
 // PostgreSQL's view of the tables (rows, sequential and index scans, when last analysed), after
@@ -93,124 +103,35 @@ void PgStats(string when)
 
 PgStats("after setup");
 
-var tokenGrants = (options.Refresh ? 1 : 0) + (options.ClientCredentials ? 1 : 0);
-if (options.JitWarmup > TimeSpan.Zero && tokenGrants > 0)
+await RowsAsync(idp, () =>
 {
-    // The token grants, at the highest concurrency, an equal share each: the code paths the runs measure.
-    Console.WriteLine($"JIT warm-up: {options.JitWarmup.TotalSeconds:0} s of unmeasured token requests ...");
-    var share = options.JitWarmup / tokenGrants;
-    if (options.Refresh)
+    if (setUp > 0)
     {
-        Report(await load.RefreshAsync(chains, chainPeople, options.Concurrency.Max(), share), "(warm-up) ");
+        var setupNote = $"Setup: {setUp} first logins (authorize → login page → ID-porten simulator → callback → authenticator set-up and its first code → authorization code → token), {options.SetupConcurrency} at a time: {setupClock.Elapsed.TotalSeconds:0} s, {setUp / setupClock.Elapsed.TotalSeconds:0}/s";
+        notes.Add(setupNote);
+        Console.WriteLine(setupNote);
     }
+});
 
-    if (options.ClientCredentials)
-    {
-        Report(await load.ClientCredentialsAsync(options.Concurrency.Max(), share), "(warm-up) ");
-    }
+if (options.ClientCredentials && options.Wrk && replicas.Count > 1)
+{
+    Console.WriteLine("wrk loads one address: skipped with more than one replica.");
 }
-
-if (options.Login)
+else if (options.ClientCredentials && options.Wrk)
 {
-    await WarmUpLoginsAsync();
-}
-
-if (setUp > 0)
-{
-    var setupNote = $"Setup: {setUp} first logins (authorize → login page → ID-porten simulator → callback → authenticator set-up and its first code → authorization code → token), {options.SetupConcurrency} at a time: {setupClock.Elapsed.TotalSeconds:0} s, {setUp / setupClock.Elapsed.TotalSeconds:0}/s";
-    notes.Add(setupNote);
-    Console.WriteLine(setupNote);
-}
-
-if (options.Login)
-{
-    foreach (var workers in options.LoginConcurrency)
+    if (Wrk.Find() is { } wrk)
     {
-        if (options.Warmup > TimeSpan.Zero)
+        foreach (var connections in options.Concurrency.Where(c => c > 1))
         {
-            await load.LoginsAsync(pool, workers, options.Warmup);
-        }
-
-        var (stallsBefore, waitsBefore) = (pool.Stalls, logins.StepWaits);
-        logins.ResetTimings();
-        var result = Report(await load.LoginsAsync(pool, workers, options.Duration));
-        PgStats("after login row");
-        results.Add(result);
-        loginSteps.Add((workers, logins.Timings));
-        var (requests, count) = load.LoginRequests;
-        if (count > 0)
-        {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {requests / (double)count:0.#} HTTP requests per login"));
-        }
-
-        var stalls = pool.Stalls - stallsBefore + (logins.StepWaits - waitsBefore);
-        if (stalls > 0)
-        {
-            var stallNote = $"login, {workers} workers: {stalls} login(s) waited for a new 30-s step because every person of the pool ({pool.Count}) had typed a code in this one: the rate is the pool's, not the IdP's (raise --login-people).";
-            notes.Add(stallNote);
-            Console.WriteLine("  " + stallNote);
+            var line = await Wrk.ClientCredentialsAsync(wrk, replicas.For(0), connections, options.Duration, temp);
+            notes.Add("client_credentials with " + line);
+            Console.WriteLine(line);
         }
     }
-
-    var (totalRequests, totalLogins) = load.LoginRequests;
-    if (totalLogins > 0)
+    else
     {
-        notes.Add(string.Create(CultureInfo.InvariantCulture, $"One whole login is {totalRequests / (double)totalLogins:0.#} HTTP requests from the browser (table below), plus the IdP's own back-channel calls to the simulator."));
+        Console.WriteLine("wrk is not installed (apt-get install wrk): skipped.");
     }
-
-    notes.Add($"Login rows: a pool of {pool.Count} people, each typing at most one code per 30-s step, handed out in turn.");
-}
-
-if (options.Refresh)
-{
-    foreach (var connections in options.Concurrency)
-    {
-        if (options.Warmup > TimeSpan.Zero)
-        {
-            await load.RefreshAsync(chains, chainPeople, connections, options.Warmup);
-        }
-
-        results.Add(Report(await load.RefreshAsync(chains, chainPeople, connections, options.Duration)));
-    }
-}
-
-if (options.ClientCredentials)
-{
-    foreach (var connections in options.Concurrency)
-    {
-        if (options.Warmup > TimeSpan.Zero)
-        {
-            await load.ClientCredentialsAsync(connections, options.Warmup);
-        }
-
-        results.Add(Report(await load.ClientCredentialsAsync(connections, options.Duration)));
-    }
-
-    if (options.Wrk && replicas.Count > 1)
-    {
-        Console.WriteLine("wrk loads one address: skipped with more than one replica.");
-    }
-    else if (options.Wrk)
-    {
-        if (Wrk.Find() is { } wrk)
-        {
-            foreach (var connections in options.Concurrency.Where(c => c > 1))
-            {
-                var line = await Wrk.ClientCredentialsAsync(wrk, replicas.For(0), connections, options.Duration, temp);
-                notes.Add("client_credentials with " + line);
-                Console.WriteLine(line);
-            }
-        }
-        else
-        {
-            Console.WriteLine("wrk is not installed (apt-get install wrk): skipped.");
-        }
-    }
-}
-
-if (load.Relogins > 0)
-{
-    notes.Add($"{load.Relogins} refresh chain(s) broke and were replaced by a new login.");
 }
 
 if (replicas.Database == "PostgreSQL")
@@ -224,7 +145,14 @@ if (replicas.Count > 1)
     // How evenly the load was spread: each replica's CPU over the whole run, setup included.
     Console.WriteLine("CPU per replica (whole run): " + string.Join(", ", replicas.All.Select((r, i) => $"{i}: {r.CpuTime.TotalSeconds:0.0} s")));
 }
-await EmitAsync(Markdown(machine, options, results, notes, loginSteps, totp, totpLoad, replicas.Description), options.MarkdownPath);
+
+var comparison = "";
+if (peerFolder is not null)
+{
+    comparison = await PeerAsync(peerFolder);
+}
+
+await EmitAsync(Markdown(machine, options, sides, notes, totp, totpLoad) + comparison, options.MarkdownPath);
 
 await replicas.DisposeAsync();
 if (!options.Keep)
@@ -239,16 +167,158 @@ if (!options.Keep)
     }
 }
 
-return results.Any(r => r.Succeeded == 0) ? 1 : 0;
+return sides.SelectMany(s => s.Results).Any(r => r.Succeeded == 0) ? 1 : 0;
+
+// The rows of one side (the IdP, or the peer with the same options): JIT warm-up for the token
+// grants, then for logins (which also sizes the IdP's login pool), the whole-login rows, the
+// refresh rows and the client-credentials rows.
+async Task RowsAsync(Side side, Action? afterWarmUp = null)
+{
+    var load = side.Load;
+    var tokenGrants = (options.Refresh ? 1 : 0) + (options.ClientCredentials ? 1 : 0);
+    if (options.JitWarmup > TimeSpan.Zero && tokenGrants > 0)
+    {
+        // The token grants, at the highest concurrency, an equal share each: the code paths the runs measure.
+        Console.WriteLine($"{side.Name}: JIT warm-up: {options.JitWarmup.TotalSeconds:0} s of unmeasured token requests ...");
+        var share = options.JitWarmup / tokenGrants;
+        if (options.Refresh)
+        {
+            Report(side, await load.RefreshAsync(side.Chains, side.ChainPeople, options.Concurrency.Max(), share), "(warm-up) ");
+        }
+
+        if (options.ClientCredentials)
+        {
+            Report(side, await load.ClientCredentialsAsync(options.Concurrency.Max(), share), "(warm-up) ");
+        }
+    }
+
+    if (options.Login)
+    {
+        await WarmUpLoginsAsync(side);
+    }
+
+    afterWarmUp?.Invoke();
+    if (options.Login)
+    {
+        foreach (var workers in options.LoginConcurrency)
+        {
+            if (options.Warmup > TimeSpan.Zero)
+            {
+                await load.LoginsAsync(side.Pool, workers, options.Warmup);
+            }
+
+            var (stallsBefore, waitsBefore) = (side.Pool.Stalls, side.Logins.StepWaits);
+            side.Logins.ResetTimings();
+            var result = Report(side, await load.LoginsAsync(side.Pool, workers, options.Duration));
+            if (side == idp)
+            {
+                PgStats("after login row");
+            }
+
+            side.Results.Add(result);
+            side.LoginSteps.Add((workers, side.Logins.Timings));
+            var (requests, count) = load.LoginRequests;
+            if (count > 0)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {requests / (double)count:0.#} HTTP requests per login"));
+            }
+
+            var stalls = side.Pool.Stalls - stallsBefore + (side.Logins.StepWaits - waitsBefore);
+            if (stalls > 0)
+            {
+                var stallNote = $"{side.Name} login, {workers} workers: {stalls} login(s) waited for a new 30-s step because every person of the pool ({side.Pool.Count}) had typed a code in this one: the rate is the pool's, not the server's (raise --login-people).";
+                notes.Add(stallNote);
+                Console.WriteLine("  " + stallNote);
+            }
+        }
+
+        var (totalRequests, totalLogins) = load.LoginRequests;
+        if (totalLogins > 0)
+        {
+            notes.Add(side == idp
+                ? string.Create(CultureInfo.InvariantCulture, $"One whole login is {totalRequests / (double)totalLogins:0.#} HTTP requests from the browser (table below), plus the IdP's own back-channel calls to the simulator.")
+                : string.Create(CultureInfo.InvariantCulture, $"One whole login at the peer is {totalRequests / (double)totalLogins:0.#} HTTP requests (authorize, its login page, the form with account and code, back to authorize, token)."));
+        }
+
+        notes.Add($"{side.Name} login rows: a pool of {side.Pool.Count} people, each typing at most one code per 30-s step, handed out in turn.");
+    }
+
+    if (options.Refresh)
+    {
+        foreach (var connections in options.Concurrency)
+        {
+            if (options.Warmup > TimeSpan.Zero)
+            {
+                await load.RefreshAsync(side.Chains, side.ChainPeople, connections, options.Warmup);
+            }
+
+            side.Results.Add(Report(side, await load.RefreshAsync(side.Chains, side.ChainPeople, connections, options.Duration)));
+        }
+    }
+
+    if (options.ClientCredentials)
+    {
+        foreach (var connections in options.Concurrency)
+        {
+            if (options.Warmup > TimeSpan.Zero)
+            {
+                await load.ClientCredentialsAsync(connections, options.Warmup);
+            }
+
+            side.Results.Add(Report(side, await load.ClientCredentialsAsync(connections, options.Duration)));
+        }
+    }
+
+    if (load.Relogins > 0)
+    {
+        notes.Add($"{side.Name}: {load.Relogins} refresh chain(s) broke and were replaced by a new login.");
+    }
+}
+
+// The peer after the IdP's rows: the IdP is stopped first (its memory read), so each side has the
+// machine to itself; then the peer's rows with the same options, its memory, and a cold start of each.
+async Task<string> PeerAsync(string folder)
+{
+    idp.Memory = ProcessMemory.Read(replicas.All.Select(r => r.ProcessId));
+    await replicas.DisposeAsync();
+
+    await using var peerProcess = await PeerProcess.StartAsync(folder, Path.Combine(temp, "peer"));
+    Console.WriteLine($"Peer: {peerProcess.Description} at {peerProcess.Origin} (plain HTTP on the same port, pid {peerProcess.ProcessId})");
+    var peer = new Side("peer", peerProcess, new TokenLoad(http, peerProcess, logins, viaProxy: true), logins);
+    sides.Add(peer);
+
+    // No enrollment at the peer: each person's authenticator key is derived from a key of this run
+    // (PeerProcess.PersonSecret), as server.mjs does. People cost nothing to set up here, so the
+    // login pool is as large as the IdP's may grow, and never holds a row back.
+    Person PeerPerson(int i) => new(TokenLoad.PidFor(i)) { Secret = peerProcess.PersonSecret(TokenLoad.PidFor(i)) };
+    peer.ChainPeople = [.. Enumerable.Range(0, idp.ChainPeople.Length).Select(PeerPerson)];
+    peer.Chains = new string[peer.ChainPeople.Length];
+    if (options.Login)
+    {
+        peer.Pool.Add(Enumerable.Range(peer.ChainPeople.Length, BenchmarkOptions.MaxLoginPeople).Select(PeerPerson));
+    }
+
+    await SetUpAsync(peer, peer.ChainPeople, peer.Chains);
+    await RowsAsync(peer);
+    peer.Memory = ProcessMemory.Read([peerProcess.ProcessId]);
+    notes.Add($"Peer server errors (oidc-provider server_error events): {peerProcess.Errors}.");
+    await peerProcess.DisposeAsync();
+
+    Console.WriteLine("Cold starts: the IdP on an empty SQLite file and restarted on it, then the peer; first client_credentials token ...");
+    var cold = await ColdStarts.MeasureAsync(idpPath, folder, temp, options);
+    Console.WriteLine($"  IdP first start {cold.IdpFirst.TotalMilliseconds:0} ms, IdP restart {cold.IdpRestart.TotalMilliseconds:0} ms, peer {cold.Peer.TotalMilliseconds:0} ms");
+    return Environment.NewLine + Side.Comparison(idp, peer, cold);
+}
 
 // JIT warm-up for logins, the whole --jit-warmup (a login runs far more code than a token request;
-// a fresh process keeps compiling for a minute or more), and with it the size of the pool. Each
+// a fresh process keeps compiling for a minute or more), and with it the size of the IdP's pool. Each
 // person may log in once per 30-s step, so the rows need about 30 s of logins' worth of people;
 // how many logins a second that is, only a login load can tell. The first round uses each person
 // at most once (so it cannot wait for a step) and sets the pool's size from its rate; only a later
-// round that still had to wait for a step grows it again.
-async Task WarmUpLoginsAsync()
+// round that still had to wait for a step grows it again. The peer's pool is set up whole.
+async Task WarmUpLoginsAsync(Side side)
 {
+    var pool = side.Pool;
     var workers = options.LoginConcurrency.Max();
     var newest = pool.NewestStep;
     var wait = Rfc6238.UntilStepAfter(newest);
@@ -262,10 +332,10 @@ async Task WarmUpLoginsAsync()
     for (var round = 0; round < 4 && left > TimeSpan.FromSeconds(1); round++)
     {
         var stallsBefore = pool.Stalls;
-        var chunk = Report(await load.LoginsAsync(pool, workers, round == 0 ? left / 2 : left, round == 0 ? pool.Count - workers : int.MaxValue), "(warm-up) ");
+        var chunk = Report(side, await side.Load.LoginsAsync(pool, workers, round == 0 ? left / 2 : left, round == 0 ? pool.Count - workers : int.MaxValue), "(warm-up) ");
         left -= chunk.Elapsed;
         var stalled = pool.Stalls > stallsBefore;
-        if (options.LoginPeople is not null || chunk.Succeeded < 50 || (round > 0 && !stalled))
+        if (side != idp || options.LoginPeople is not null || chunk.Succeeded < 50 || (round > 0 && !stalled))
         {
             continue;
         }
@@ -276,30 +346,36 @@ async Task WarmUpLoginsAsync()
         if (needed > pool.Count)
         {
             Console.WriteLine($"At {chunk.PerSecond:0} logins/s{(stalled ? " (held back by the pool)" : "")} the rows need about {needed} people: setting up {needed - pool.Count} more ...");
-            await SetUpAsync(NewPeople(needed - pool.Count), null);
+            await SetUpAsync(side, NewPeople(needed - pool.Count), null);
             left = left > TimeSpan.FromSeconds(10) ? left : TimeSpan.FromSeconds(10);
         }
     }
 }
 
-// People for the login pool, numbered after everyone so far.
+// People for the IdP's login pool, numbered after everyone so far.
 Person[] NewPeople(int count)
 {
-    var first = chainPeople.Length + pool.Count;
+    var first = idp.ChainPeople.Length + idp.Pool.Count;
     return [.. Enumerable.Range(first, count).Select(i => new Person(TokenLoad.PidFor(i)))];
 }
 
-// First logins with authenticator set-up, --setup-concurrency at a time; a chain's refresh token is
-// kept, everyone else joins the login pool.
-async Task SetUpAsync(Person[] people, string[]? refreshTokens)
+// First logins, --setup-concurrency at a time: at the IdP with authenticator set-up (the person's
+// key read from the page), at the peer with the key it derives. A chain's refresh token is kept,
+// everyone else joins the login pool.
+async Task SetUpAsync(Side side, Person[] people, string[]? refreshTokens)
 {
     if (people.Length == 0)
     {
         return;
     }
 
-    Console.WriteLine($"Setup: {people.Length} people log in and set up an authenticator, {options.SetupConcurrency} at a time ...");
-    setupClock.Start();
+    var enrolling = side == idp;
+    Console.WriteLine($"{side.Name} setup: {people.Length} people log in{(enrolling ? " and set up an authenticator" : "")}, {options.SetupConcurrency} at a time ...");
+    if (enrolling)
+    {
+        setupClock.Start();
+    }
+
     var next = -1;
     await Task.WhenAll(Enumerable.Range(0, Math.Min(options.SetupConcurrency, people.Length)).Select(_ => Task.Run(async () =>
     {
@@ -307,8 +383,8 @@ async Task SetUpAsync(Person[] people, string[]? refreshTokens)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
             // Spread over the replicas; chain i begins at replica i mod N, where refresh worker i rotates it.
-            var outcome = await logins.LogInAsync(replicas.For(i), people[i], timeout.Token);
-            if (!outcome.Enrolled)
+            var outcome = await side.Logins.LogInAsync(side.Servers.For(i), people[i], timeout.Token);
+            if (enrolling && !outcome.Enrolled)
             {
                 throw new InvalidOperationException($"Person {people[i].Pid} was not asked to set up an authenticator: not a fresh database?");
             }
@@ -318,7 +394,7 @@ async Task SetUpAsync(Person[] people, string[]? refreshTokens)
                 refreshTokens[i] = outcome.RefreshToken;
             }
 
-            if (Interlocked.Increment(ref setUp) % 500 == 0)
+            if (enrolling && Interlocked.Increment(ref setUp) % 500 == 0)
             {
                 Console.WriteLine($"  {setUp} people set up, {setUp / setupClock.Elapsed.TotalSeconds:0}/s");
             }
@@ -327,14 +403,14 @@ async Task SetUpAsync(Person[] people, string[]? refreshTokens)
     setupClock.Stop();
     if (refreshTokens is null)
     {
-        pool.Add(people);
+        side.Pool.Add(people);
     }
 }
 
-RunResult Report(RunResult r, string prefix = "")
+RunResult Report(Side side, RunResult r, string prefix = "")
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{prefix}{r.Grant,-18} {replicas.Description}, {r.Connections,3} conn: {r.PerSecond,7:0}/s  p50 {r.P50Milliseconds,6:0.0} ms  p99 {r.P99Milliseconds,6:0.0} ms  max {r.MaxMilliseconds,6:0} ms  " +
+        $"{prefix}{r.Grant,-18} {side.Servers.Description}, {r.Connections,3} conn: {r.PerSecond,7:0}/s  p50 {r.P50Milliseconds,6:0.0} ms  p99 {r.P99Milliseconds,6:0.0} ms  max {r.MaxMilliseconds,6:0} ms  " +
         $"errors {r.Failed}  load {r.LoadAverage}  server CPU {r.ServerCpuMillisecondsPerRequest:0.00} ms/req  client CPU {r.ClientCpu.TotalSeconds / r.Elapsed.TotalSeconds * 100:0}% of a core"));
     if (r.FirstError is not null)
     {
@@ -358,23 +434,21 @@ static async Task EmitAsync(string markdown, string? path)
 static string Markdown(
     Machine machine,
     BenchmarkOptions options,
-    List<RunResult> results,
+    List<Side> sides,
     List<string> notes,
-    List<(int Workers, IReadOnlyList<StepMean> Steps)> loginSteps,
     IReadOnlyList<MicroResult> totp,
-    string totpLoad,
-    string servers)
+    string totpLoad)
 {
     var text = new StringBuilder();
     var invariant = CultureInfo.InvariantCulture;
     text.AppendLine(invariant, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {machine.Cores} cores ({machine.Cpu}), {machine.Memory}, {machine.OperatingSystem}, {machine.Runtime}.");
-    if (results.Count > 0)
+    if (sides.Any(s => s.Results.Count > 0))
     {
         text.AppendLine(invariant, $"{options.Duration.TotalSeconds:0} s measured after {options.Warmup.TotalSeconds:0} s warm-up per row, load generator on the same machine.")
             .AppendLine()
             .AppendLine("| grant | database, replicas | connections | per second | p50 ms | p99 ms | max ms | errors | server CPU ms each | load average before |")
             .AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in results)
+        foreach (var (r, servers) in sides.SelectMany(s => s.Results.Select(r => (r, s.Servers.Description))))
         {
             text.AppendLine(invariant, $"| {r.Grant} | {servers} | {r.Connections} | {r.PerSecond:0} | {r.P50Milliseconds:0.0} | {r.P99Milliseconds:0.0} | {r.MaxMilliseconds:0} | {r.Failed} | {r.ServerCpuMillisecondsPerRequest:0.00} | {r.LoadAverage} |");
         }
@@ -387,12 +461,12 @@ static string Markdown(
         text.AppendLine("- " + note);
     }
 
-    if (loginSteps.Count > 0)
+    foreach (var side in sides.Where(s => s.LoginSteps.Count > 0))
     {
         // Mean time of each request of a whole login, per row: at one worker it is the service time.
-        var rows = loginSteps.OrderBy(l => l.Workers).ToList();
+        var rows = side.LoginSteps.OrderBy(l => l.Workers).ToList();
         text.AppendLine()
-            .AppendLine("Mean milliseconds of each request of a whole login (returning person), by workers:")
+            .AppendLine(invariant, $"Mean milliseconds of each request of a whole login (returning person) at the {side.Name}, by workers:")
             .AppendLine()
             .AppendLine("| # | request | " + string.Join(" | ", rows.Select(r => r.Workers.ToString(invariant))) + " |")
             .AppendLine("|---:|---|" + string.Concat(rows.Select(_ => "---:|")));

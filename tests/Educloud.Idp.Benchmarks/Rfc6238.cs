@@ -13,6 +13,8 @@ public static class Rfc6238
 {
     public const int PeriodSeconds = 30;
 
+    private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
     public static long CurrentStep() => DateTimeOffset.UtcNow.ToUnixTimeSeconds() / PeriodSeconds;
 
     /// <summary>How long until a step later than <paramref name="step"/> begins (zero if one already has), with 200 ms to spare.</summary>
@@ -38,9 +40,34 @@ public static class Rfc6238
         return (binary % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
     }
 
+    /// <summary>RFC 4648 base32 without padding (how authenticator keys are written).</summary>
+    public static string ToBase32(ReadOnlySpan<byte> bytes)
+    {
+        var text = new System.Text.StringBuilder((bytes.Length * 8 + 4) / 5);
+        int buffer = 0, bits = 0;
+        foreach (var b in bytes)
+        {
+            buffer = (buffer << 8) | b;
+            bits += 8;
+            while (bits >= 5)
+            {
+                bits -= 5;
+                text.Append(Alphabet[(buffer >> bits) & 31]);
+            }
+
+            buffer &= (1 << bits) - 1;
+        }
+
+        if (bits > 0)
+        {
+            text.Append(Alphabet[(buffer << (5 - bits)) & 31]);
+        }
+
+        return text.ToString();
+    }
+
     public static byte[] Base32(string text)
     {
-        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         var bytes = new List<byte>(text.Length * 5 / 8);
         int buffer = 0, bits = 0;
         foreach (var c in text.TrimEnd('=').ToUpperInvariant())

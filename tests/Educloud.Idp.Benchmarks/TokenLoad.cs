@@ -30,9 +30,10 @@ public sealed record RunResult(
 /// and sends the next, over its own keep-alive connection, until the time is up. With
 /// <paramref name="viaProxy"/> the requests go over plain HTTP the way a TLS-terminating proxy
 /// forwards them (Host and X-Forwarded-Proto); otherwise straight to the IdP's HTTPS port. Worker i
-/// sends every request to replica i mod N (<see cref="IdpReplicas.For"/>).
+/// sends every request to replica i mod N (<see cref="IOidcServers.For"/>). The same load drives the
+/// IdP and the peer (<see cref="PeerProcess"/>): only the servers differ.
 /// </summary>
-public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver logins, bool viaProxy)
+public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver logins, bool viaProxy)
 {
     public const string LoginGrant = "login";
     public const string RefreshGrant = "refresh_token";
@@ -41,9 +42,9 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
     private static readonly MediaTypeHeaderValue FormContentType = new("application/x-www-form-urlencoded");
 
     // The replicas share the clients' secrets (IdpProcess.StartAsync's peer).
-    private readonly AuthenticationHeaderValue appAuthentication = LoginDriver.BasicAuthentication(IdpProcess.AppClientId, replicas.For(0).AppSecret);
-    private readonly AuthenticationHeaderValue machineAuthentication = LoginDriver.BasicAuthentication(IdpProcess.MachineClientId, replicas.For(0).MachineSecret);
-    private readonly Uri[] tokenEndpoints = [.. replicas.All.Select(idp => new Uri(viaProxy ? idp.PlainOrigin : idp.Origin, "/connect/token"))];
+    private readonly AuthenticationHeaderValue appAuthentication = LoginDriver.BasicAuthentication(IdpProcess.AppClientId, servers.For(0).AppSecret);
+    private readonly AuthenticationHeaderValue machineAuthentication = LoginDriver.BasicAuthentication(IdpProcess.MachineClientId, servers.For(0).MachineSecret);
+    private readonly Uri[] tokenEndpoints = [.. servers.Servers.Select(server => new Uri(viaProxy ? server.PlainOrigin : server.Origin, server.TokenPath))];
     private int relogins;
 
     /// <summary>Refresh chains that broke (an error mid-rotation) and were replaced by a new login.</summary>
@@ -69,7 +70,7 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
             var person = await pool.TakeAsync(cancellationToken);
             try
             {
-                var outcome = await logins.LogInAsync(replicas.For(worker), person, cancellationToken);
+                var outcome = await logins.LogInAsync(servers.For(worker), person, cancellationToken);
                 Interlocked.Add(ref loginRequests, outcome.Requests);
                 Interlocked.Increment(ref loginCount);
                 return outcome.Enrolled ? "a person of the pool was asked to set up an authenticator again" : null;
@@ -89,11 +90,7 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
     public Task<RunResult> RefreshAsync(string[] chains, Person[] people, int connections, TimeSpan duration) =>
         RunAsync(RefreshGrant, connections, duration, int.MaxValue, async (worker, cancellationToken) =>
         {
-            using var content = new StringContent("grant_type=refresh_token&refresh_token=" + Uri.EscapeDataString(chains[worker]));
-            content.Headers.ContentType = FormContentType;
-            using var request = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint(worker)) { Content = content };
-            request.Headers.Authorization = appAuthentication;
-            AsBehindProxy(request, worker);
+            using var request = TokenRequest(TokenEndpoint(worker), "grant_type=refresh_token&refresh_token=" + Uri.EscapeDataString(chains[worker]), appAuthentication, viaProxy ? servers.For(worker) : null);
             using var response = await http.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             if (response.IsSuccessStatusCode && RefreshToken(body) is { } next)
@@ -104,18 +101,14 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
 
             // The chain is broken (an error part-way through rotation): log in again, untimed.
             Interlocked.Increment(ref relogins);
-            chains[worker] = (await logins.LogInAsync(replicas.For(worker), people[worker], cancellationToken)).RefreshToken;
+            chains[worker] = (await logins.LogInAsync(servers.For(worker), people[worker], cancellationToken)).RefreshToken;
             return $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
         });
 
     public Task<RunResult> ClientCredentialsAsync(int connections, TimeSpan duration) =>
         RunAsync(ClientCredentialsGrant, connections, duration, int.MaxValue, async (worker, cancellationToken) =>
         {
-            using var content = new StringContent("grant_type=client_credentials");
-            content.Headers.ContentType = FormContentType;
-            using var request = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint(worker)) { Content = content };
-            request.Headers.Authorization = machineAuthentication;
-            AsBehindProxy(request, worker);
+            using var request = TokenRequest(TokenEndpoint(worker), "grant_type=client_credentials", machineAuthentication, viaProxy ? servers.For(worker) : null);
             using var response = await http.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             return response.IsSuccessStatusCode && AccessToken(body) ? null : $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
@@ -129,13 +122,23 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
 
     private Uri TokenEndpoint(int worker) => tokenEndpoints[worker % tokenEndpoints.Length];
 
-    private void AsBehindProxy(HttpRequestMessage request, int worker)
+    /// <summary>
+    /// A token request (form body, the client's Basic authentication); with <paramref name="proxiedFor"/>,
+    /// Host and X-Forwarded-Proto as the TLS-terminating proxy in front of that server forwards it.
+    /// </summary>
+    public static HttpRequestMessage TokenRequest(Uri endpoint, string form, AuthenticationHeaderValue client, IOidcServer? proxiedFor)
     {
-        if (viaProxy)
+        var content = new StringContent(form);
+        content.Headers.ContentType = FormContentType;
+        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = content };
+        request.Headers.Authorization = client;
+        if (proxiedFor is not null)
         {
-            request.Headers.Host = replicas.For(worker).Origin.Authority;
+            request.Headers.Host = proxiedFor.Origin.Authority;
             request.Headers.Add("X-Forwarded-Proto", "https");
         }
+
+        return request;
     }
 
     /// <summary>Closed-loop run for <paramref name="duration"/>, or until <paramref name="maxSends"/> requests have started.</summary>
@@ -147,7 +150,7 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
         string? firstError = null;
         // Other processes on the machine skew every number: the 1-minute load average says how busy it was.
         var loadAverage = LoadAverage();
-        var serverCpuBefore = replicas.CpuTime;
+        var serverCpuBefore = servers.CpuTime;
         var clientCpuBefore = OwnCpu();
         // A hard stop well past the planned end, should the server stop answering.
         using var abort = new CancellationTokenSource(duration + TimeSpan.FromSeconds(60));
@@ -198,7 +201,7 @@ public sealed class TokenLoad(HttpClient http, IdpReplicas replicas, LoginDriver
             Percentile(all, 0.50),
             Percentile(all, 0.99),
             all.Length == 0 ? 0 : Milliseconds(all[^1]),
-            replicas.CpuTime - serverCpuBefore,
+            servers.CpuTime - serverCpuBefore,
             OwnCpu() - clientCpuBefore,
             firstError,
             loadAverage);
