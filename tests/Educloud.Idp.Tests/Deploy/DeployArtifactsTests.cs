@@ -149,7 +149,8 @@ public sealed class DeployArtifactsTests
     {
         var text = File.ReadAllText(Path.Combine(Root, "deploy", file));
 
-        text.Should().Contain("FROM mcr.microsoft.com/dotnet/sdk:").And.Contain("FROM mcr.microsoft.com/dotnet/aspnet:");
+        // The build stage may run on the builder's platform (cross-compiling for the image's architecture).
+        text.Should().MatchRegex(@"FROM (--platform=\$BUILDPLATFORM )?mcr\.microsoft\.com/dotnet/sdk:").And.Contain("FROM mcr.microsoft.com/dotnet/aspnet:");
         text.Should().Contain("USER $APP_UID");
         text.Should().MatchRegex(@"HEALTHCHECK .*CMD \[""healthcheck"", ""8080"", ""/health/live""\]");
         text.Should().Contain($"ENTRYPOINT [\"dotnet\", \"{entry}\"]");
