@@ -19,7 +19,8 @@ namespace Educloud.Idp.Connect;
 /// the tokens name the authorization by its id, which EF Core finds among the tracked entities. A
 /// handler that must change such a row before it is written changes the tracked entity
 /// (<see cref="Logout.LogoutServerHandlers"/>: a session that ended meanwhile revokes the authorization).
-/// A sign-in rejected half-way writes none of them.
+/// A sign-in rejected half-way hands out nothing; its added rows are written only if the request
+/// saves something else afterwards, and then are rows of tokens nobody holds (pruned as expired).
 /// </para>
 /// </summary>
 public sealed class SignInWrites
