@@ -64,9 +64,8 @@ public static class LogoutServerHandlers
             if (await SessionAppRows.AddIfSessionLiveAsync(db, row, context.CancellationToken) == 0)
             {
                 // The authorization is not written yet (SignInWrites): revoked before it is.
-                var unsaved = db.ChangeTracker.Entries<OpenIddictEntityFrameworkCoreAuthorization>()
-                    .FirstOrDefault(a => a.Entity.Id == authorizationId && a.State == EntityState.Added);
-                if (unsaved is not null)
+                var unsaved = db.Set<OpenIddictEntityFrameworkCoreAuthorization>().Local.FindEntry(authorizationId);
+                if (unsaved is { State: EntityState.Added })
                 {
                     unsaved.Entity.Status = Statuses.Revoked;
                     return;
