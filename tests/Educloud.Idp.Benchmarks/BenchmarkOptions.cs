@@ -85,6 +85,9 @@ public sealed class BenchmarkOptions
     /// <summary>IdP processes on the one database (more than one needs PostgreSQL); load worker i uses replica i mod N.</summary>
     public int Replicas { get; private set; } = 1;
 
+    /// <summary>Npgsql's Maximum Pool Size per replica, when set (0: Npgsql's default, 100).</summary>
+    public int PostgresPool { get; private set; }
+
     /// <summary>Extra configuration for the IdP process (KEY=VALUE, e.g. an experiment switch).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ExtraEnvironment { get; private set; } = [];
 
@@ -120,6 +123,8 @@ public sealed class BenchmarkOptions
           --replicas N          IdP processes on the one database (default 1; more need --database postgresql): the
                                 first migrates, the others start after it with the same key files and settings;
                                 load worker (login worker, token connection) i sends every request to replica i mod N
+          --postgres-pool N     Npgsql's Maximum Pool Size for each replica (default: Npgsql's, 100): how many
+                                PostgreSQL backends one replica may keep busy at once
           --env KEY=VALUE       extra environment for the IdP process (repeatable)
           --keep                keep the temporary folder (database, keys, server log)
         """;
@@ -194,6 +199,9 @@ public sealed class BenchmarkOptions
                     break;
                 case "--replicas":
                     options.Replicas = Positive(Next());
+                    break;
+                case "--postgres-pool":
+                    options.PostgresPool = Positive(Next());
                     break;
                 case "--env":
                     var pair = Next();

@@ -56,7 +56,9 @@ public sealed class IdpReplicas : IOidcServers, IAsyncDisposable
             postgres = await PostgresServer.StartNewAsync();
             Console.WriteLine($"PostgreSQL at {postgres.Host}:{postgres.Port} ({postgres.BinDirectory}), log {postgres.LogFile}");
             shared.Add(new("Database__Provider", "PostgreSql"));
-            shared.Add(new("Database__ConnectionString", postgres.ConnectionString));
+            shared.Add(new("Database__ConnectionString", options.PostgresPool > 0
+                ? $"{postgres.ConnectionString};Maximum Pool Size={options.PostgresPool}"
+                : postgres.ConnectionString));
         }
 
         var replicas = new IdpReplicas([], postgres, postgres is null ? "SQLite" : "PostgreSQL");

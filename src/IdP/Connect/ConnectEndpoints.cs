@@ -79,7 +79,9 @@ public static partial class ConnectEndpoints
             return Results.Redirect(LoginRedirect(http, request, app, fresh: forceLogin || request.MaxAge is not null));
         }
 
-        var user = await users.FindByIdAsync(facts.UserId);
+        // Read with the session row by the cookie's validation (one query). Null there means the
+        // person's row is gone, which the second look confirms.
+        var user = SessionService.ValidatedUser(http, facts.UserId) ?? await users.FindByIdAsync(facts.UserId);
         if (user is null)
         {
             // The session outlived its user: start over rather than issue anything.

@@ -244,7 +244,7 @@ public sealed class LoginFlow(TotpService totp, SessionService sessions, IdpDbCo
             : (LocalAccountExtensions.Acr, ["pwd", "otp", "mfa"]);
         // Saved by the session's own SaveChanges (the session row, the last login): no round trip of its own.
         // Both factors are proven: the run of wrong codes is over (VerifyForLoginAsync left it to this save).
-        TotpService.ClearFailures(user);
+        totp.ClearFailures(user);
         audit.Add(AuditEventTypes.LoginSucceeded, user.Id, new(http.Connection.RemoteIpAddress), pending.ClientId, reason: acr);
         await sessions.SignInAsync(http, user, pending.First.IdPorten, amr, acr);
         metrics.LoginCompleted(password: pending.First.Kind == FirstFactorKind.Password);

@@ -155,20 +155,41 @@ public sealed partial class SessionService(
     public Task EndAsync(string sessionId, CancellationToken cancellationToken) =>
         endings.EndAsync(s => s.Id == sessionId, cancellationToken);
 
-    /// <summary>Cookie validation: the cookie is only as good as its session row.</summary>
+    /// <summary>
+    /// The session's person as the cookie's validation read them in this request (untracked), or
+    /// null: the authorization endpoint builds its claims from it without reading the row again.
+    /// </summary>
+    public static IdpUser? ValidatedUser(HttpContext http, string userId) =>
+        http.Items.TryGetValue(ValidatedUserKey, out var value) && value is IdpUser user && user.Id == userId ? user : null;
+
+    private static readonly object ValidatedUserKey = new();
+
+    /// <summary>
+    /// Cookie validation: the cookie is only as good as its session row. The person's row comes in
+    /// the same query (a left join on the primary key): an app's authorization request needs both,
+    /// and on PostgreSQL every statement is a round trip (docs/performance.md, "Session 9").
+    /// </summary>
     internal static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var facts = context.Principal is null ? null : SessionFacts.From(context.Principal);
         var services = context.HttpContext.RequestServices;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var db = services.GetRequiredService<IdpDbContext>();
         var row = facts is null
             ? null
-            : await services.GetRequiredService<IdpDbContext>().Sessions.AsNoTracking()
-                .Where(s => s.Id == facts.SessionId && s.UserId == facts.UserId)
-                .Select(s => new { s.EndedAt, s.ExpiresAt, OwesUpstreamLogout = s.UpstreamIdTokenProtected != null })
+            : await (from s in db.Sessions.AsNoTracking()
+                     where s.Id == facts.SessionId && s.UserId == facts.UserId
+                     join u in db.Users.AsNoTracking() on s.UserId equals u.Id into people
+                     from u in people.DefaultIfEmpty()
+                     select new { s.EndedAt, s.ExpiresAt, OwesUpstreamLogout = s.UpstreamIdTokenProtected != null, User = u })
                 .SingleOrDefaultAsync(context.HttpContext.RequestAborted);
         if (row is { EndedAt: null } && row.ExpiresAt > now)
         {
+            if (row.User is not null)
+            {
+                context.HttpContext.Items[ValidatedUserKey] = row.User;
+            }
+
             return;
         }
 

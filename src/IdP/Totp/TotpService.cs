@@ -131,16 +131,27 @@ public sealed partial class TotpService(
     /// <summary>
     /// <see cref="VerifyAsync"/> for the second factor of a login, which then starts a session and
     /// saves the person's row anyway: the failure count that a right code resets goes with that save
-    /// (<see cref="ClearFailures"/>), one statement fewer per login.
+    /// (<see cref="ClearFailures"/>), one statement fewer per login. The person's row is read with the
+    /// factor, in one query, and left tracked in this request's context, where the session's start
+    /// finds it (<c>FindAsync</c> looks there first): one statement fewer again.
     /// </summary>
     public async Task<TotpResult> VerifyForLoginAsync(string userId, string code, HttpContext http, string? clientId) =>
         metrics.CodeChecked(await VerifyCoreAsync(userId, code, http, clientId, resetFailures: false));
 
-    /// <summary>A right code ends the run of failures (and a lockout its own attempt started): set on a tracked person, saved by the caller.</summary>
-    public static void ClearFailures(IdpUser user)
+    /// <summary>
+    /// A right code ends the run of failures (and a lockout its own attempt started): set on a
+    /// tracked person, saved by the caller. Both columns are written whatever the tracked values
+    /// say: the person may have been read before this request's attempt was counted
+    /// (<see cref="VerifyForLoginAsync"/>), so the row holds one failure more than the entity shows,
+    /// and a count of 0 set on an entity that read 0 would otherwise not be saved at all.
+    /// </summary>
+    public void ClearFailures(IdpUser user)
     {
         user.TotpFailedAttempts = 0;
         user.TotpLockedUntil = null;
+        var entry = db.Entry(user);
+        entry.Property(u => u.TotpFailedAttempts).IsModified = true;
+        entry.Property(u => u.TotpLockedUntil).IsModified = true;
     }
 
     private async Task<TotpResult> ConfirmEnrollmentCoreAsync(string userId, Guid factorId, string code, HttpContext http, string? clientId)
@@ -222,8 +233,12 @@ public sealed partial class TotpService(
     private async Task<TotpResult> VerifyCoreAsync(string userId, string code, HttpContext http, string? clientId, bool resetFailures)
     {
         var now = time.GetUtcNow();
-        var factor = await db.TotpFactors.AsNoTracking()
-            .SingleOrDefaultAsync(f => f.UserId == userId && f.State == TotpFactorState.Active, http.RequestAborted);
+        var factor = resetFailures
+            ? await db.TotpFactors.AsNoTracking()
+                .Where(f => f.UserId == userId && f.State == TotpFactorState.Active)
+                .Select(f => new ActiveFactor(f.Id, f.UserId, f.SecretProtected))
+                .SingleOrDefaultAsync(http.RequestAborted)
+            : await ReadWithPersonAsync(userId, http.RequestAborted);
         if (factor is null)
         {
             await audit.WriteAsync(AuditEventTypes.TotpNoAuthenticator, userId, new(http.Connection.RemoteIpAddress), clientId, cancellationToken: http.RequestAborted);
@@ -281,6 +296,25 @@ public sealed partial class TotpService(
     /// never restarted by a lockout: only a right code, support's unlock or a new authenticator
     /// reset it (NIST 800-63B 5.2.2: at most 100 consecutive failed attempts).
     /// </summary>
+    /// <summary>
+    /// The active factor and, tracked, its person: for a login, whose session starts from that row
+    /// (<see cref="VerifyForLoginAsync"/>). Only the person is tracked; the factor's columns come as
+    /// plain values, so the step spent below by a conditional UPDATE leaves no stale copy behind.
+    /// </summary>
+    private async Task<ActiveFactor?> ReadWithPersonAsync(string userId, CancellationToken cancellationToken)
+    {
+        var row = await (from f in db.TotpFactors
+                         where f.UserId == userId && f.State == TotpFactorState.Active
+                         join u in db.Users on f.UserId equals u.Id
+                         select new { f.Id, f.UserId, f.SecretProtected, Person = u })
+            .AsTracking()
+            .SingleOrDefaultAsync(cancellationToken);
+        return row is null ? null : new ActiveFactor(row.Id, row.UserId, row.SecretProtected);
+    }
+
+    /// <summary>What checking a code needs of the active factor.</summary>
+    private sealed record ActiveFactor(Guid Id, string UserId, string SecretProtected);
+
     private async Task<bool> ReserveAttemptAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var perRound = Settings.MaxFailedAttempts;
@@ -348,7 +382,11 @@ public sealed partial class TotpService(
         await db.Users.Where(u => u.Id == userId && (u.TotpFailedAttempts != 0 || u.TotpLockedUntil != null))
             .ExecuteUpdateAsync(u => u.SetProperty(x => x.TotpFailedAttempts, 0).SetProperty(x => x.TotpLockedUntil, (DateTimeOffset?)null), cancellationToken);
 
-    private byte[] Secret(TotpFactor factor) => Convert.FromBase64String(Protector(factor.UserId).Unprotect(factor.SecretProtected));
+    private byte[] Secret(TotpFactor factor) => Secret(factor.UserId, factor.SecretProtected);
+
+    private byte[] Secret(ActiveFactor factor) => Secret(factor.UserId, factor.SecretProtected);
+
+    private byte[] Secret(string userId, string secretProtected) => Convert.FromBase64String(Protector(userId).Unprotect(secretProtected));
 
     // The purpose names the user: a secret copied onto another person's row cannot be decrypted there.
     private IDataProtector Protector(string userId) => dataProtection.CreateProtector("Educloud.Idp.Totp.v1", userId);

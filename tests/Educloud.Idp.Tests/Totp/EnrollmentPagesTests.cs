@@ -1,6 +1,8 @@
 using System.Net;
+using Educloud.Idp.Data;
 using Educloud.Idp.Tests.Infrastructure;
 using Educloud.Idp.Totp;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -119,6 +121,33 @@ public sealed class EnrollmentPagesTests : IDisposable
             var done = await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = idp.Authenticators.NextCode(pid, time) });
             done.Address.AbsolutePath.Should().Be("/", done.Body);
             done.Body.Should().Contain("You are logged in");
+        }
+    }
+
+    [Fact]
+    public async Task RightCodesInLoginAfterLogin_NeverAddUpToAFailure()
+    {
+        // The login reads the person before its attempt is counted (TotpService.VerifyForLoginAsync):
+        // the session's save must still write the count back to 0, although the entity read 0.
+        var pid = Flows.NewPid();
+        var setup = idp.NewBrowser();
+        await Flows.LogInAtIdPortenAsync(setup, await setup.GetAsync(IdpHost.Origin + "/account/login"), pid);
+        var userId = await AdminApi.UserIdAsync(idp, pid);
+        var settings = idp.Services.GetRequiredService<IOptions<TotpOptions>>().Value;
+
+        for (var login = 0; login < settings.MaxFailedAttempts + 1; login++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            var browser = idp.NewBrowser();
+            var page = await Flows.ThroughIdPortenAsync(browser, IdpHost.Origin + "/account/login", pid);
+            var done = await browser.SubmitAsync(page, "form[method=post]", new Dictionary<string, string> { ["code"] = idp.Authenticators.NextCode(pid, time) });
+            done.Body.Should().Contain("You are logged in", $"login {login + 1} with a right code");
+
+            await using var scope = idp.Services.CreateAsyncScope();
+            var row = await scope.ServiceProvider.GetRequiredService<IdpDbContext>().Users.AsNoTracking()
+                .Where(u => u.Id == userId).Select(u => new { u.TotpFailedAttempts, u.TotpLockedUntil }).SingleAsync();
+            row.TotpFailedAttempts.Should().Be(0, $"login {login + 1}: a right code counts no failure");
+            row.TotpLockedUntil.Should().BeNull();
         }
     }
 
