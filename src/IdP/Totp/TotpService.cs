@@ -289,14 +289,6 @@ public sealed partial class TotpService(
         TotpCode.MatchingStep(secret, code.Trim().Replace(" ", "", StringComparison.Ordinal), now, Settings.PeriodSeconds, Settings.Digits, Settings.AllowedDriftSteps);
 
     /// <summary>
-    /// Counts one attempt, in one conditional UPDATE, only while the person is not locked out and
-    /// below <see cref="TotpOptions.MaxConsecutiveFailures"/>. The attempt that fills a round of
-    /// <see cref="TotpOptions.MaxFailedAttempts"/> sets the lockout itself (before its code is
-    /// compared; a right code then lifts it), so no other request gets in between. The count is
-    /// never restarted by a lockout: only a right code, support's unlock or a new authenticator
-    /// reset it (NIST 800-63B 5.2.2: at most 100 consecutive failed attempts).
-    /// </summary>
-    /// <summary>
     /// The active factor and, tracked, its person: for a login, whose session starts from that row
     /// (<see cref="VerifyForLoginAsync"/>). Only the person is tracked; the factor's columns come as
     /// plain values, so the step spent below by a conditional UPDATE leaves no stale copy behind.
@@ -315,6 +307,14 @@ public sealed partial class TotpService(
     /// <summary>What checking a code needs of the active factor.</summary>
     private sealed record ActiveFactor(Guid Id, string UserId, string SecretProtected);
 
+    /// <summary>
+    /// Counts one attempt, in one conditional UPDATE, only while the person is not locked out and
+    /// below <see cref="TotpOptions.MaxConsecutiveFailures"/>. The attempt that fills a round of
+    /// <see cref="TotpOptions.MaxFailedAttempts"/> sets the lockout itself (before its code is
+    /// compared; a right code then lifts it), so no other request gets in between. The count is
+    /// never restarted by a lockout: only a right code, support's unlock or a new authenticator
+    /// reset it (NIST 800-63B 5.2.2: at most 100 consecutive failed attempts).
+    /// </summary>
     private async Task<bool> ReserveAttemptAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var perRound = Settings.MaxFailedAttempts;
