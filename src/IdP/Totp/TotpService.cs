@@ -126,7 +126,7 @@ public sealed partial class TotpService(
 
     /// <summary>Checks a code from the person's active authenticator, once.</summary>
     public async Task<TotpResult> VerifyAsync(string userId, string code, HttpContext http, string? clientId) =>
-        metrics.CodeChecked(await VerifyCoreAsync(userId, code, http, clientId, resetFailures: true));
+        metrics.CodeChecked(await VerifyCoreAsync(userId, code, http, clientId, forLogin: false));
 
     /// <summary>
     /// <see cref="VerifyAsync"/> for the second factor of a login, which then starts a session and
@@ -136,7 +136,7 @@ public sealed partial class TotpService(
     /// finds it (<c>FindAsync</c> looks there first): one statement fewer again.
     /// </summary>
     public async Task<TotpResult> VerifyForLoginAsync(string userId, string code, HttpContext http, string? clientId) =>
-        metrics.CodeChecked(await VerifyCoreAsync(userId, code, http, clientId, resetFailures: false));
+        metrics.CodeChecked(await VerifyCoreAsync(userId, code, http, clientId, forLogin: true));
 
     /// <summary>
     /// A right code ends the run of failures (and a lockout its own attempt started): set on a
@@ -230,15 +230,17 @@ public sealed partial class TotpService(
         return factors.Any(f => f.Id == factorId) ? TotpResult.Expired : TotpResult.NoAuthenticator;
     }
 
-    private async Task<TotpResult> VerifyCoreAsync(string userId, string code, HttpContext http, string? clientId, bool resetFailures)
+    /// <param name="forLogin">The session's start follows (<see cref="VerifyForLoginAsync"/>): the person is read
+    /// with the factor and left tracked, and a right code's failure reset is left to the session's save.</param>
+    private async Task<TotpResult> VerifyCoreAsync(string userId, string code, HttpContext http, string? clientId, bool forLogin)
     {
         var now = time.GetUtcNow();
-        var factor = resetFailures
-            ? await db.TotpFactors.AsNoTracking()
+        var factor = forLogin
+            ? await ReadWithPersonAsync(userId, http.RequestAborted)
+            : await db.TotpFactors.AsNoTracking()
                 .Where(f => f.UserId == userId && f.State == TotpFactorState.Active)
                 .Select(f => new ActiveFactor(f.Id, f.UserId, f.SecretProtected))
-                .SingleOrDefaultAsync(http.RequestAborted)
-            : await ReadWithPersonAsync(userId, http.RequestAborted);
+                .SingleOrDefaultAsync(http.RequestAborted);
         if (factor is null)
         {
             await audit.WriteAsync(AuditEventTypes.TotpNoAuthenticator, userId, new(http.Connection.RemoteIpAddress), clientId, cancellationToken: http.RequestAborted);
@@ -277,7 +279,7 @@ public sealed partial class TotpService(
             return TotpResult.Reused;
         }
 
-        if (resetFailures)
+        if (!forLogin)
         {
             await ResetFailuresAsync(userId, http.RequestAborted);
         }
