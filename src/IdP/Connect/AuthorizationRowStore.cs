@@ -1,3 +1,4 @@
+using Educloud.Idp.Data;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using OpenIddict.EntityFrameworkCore;
@@ -13,6 +14,18 @@ namespace Educloud.Idp.Connect;
 public sealed class AuthorizationRowStore(IMemoryCache cache, IOpenIddictEntityFrameworkCoreContext context, IOptionsMonitor<OpenIddictEntityFrameworkCoreOptions> options, SignInWrites signIn)
     : OpenIddictEntityFrameworkCoreAuthorizationStore(cache, context, options)
 {
+    /// <summary>
+    /// As OpenIddict's: a tracked entity first (in a refresh grant, the one read with the token), else
+    /// the row. Looked up by key, not through ChangeTracker.Entries, which detects changes in every
+    /// tracked entity first (<see cref="TrackedEntities.FindTracked"/>).
+    /// </summary>
+    public override async ValueTask<OpenIddictEntityFrameworkCoreAuthorization?> FindByIdAsync(string identifier, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(identifier);
+        var db = await Context.GetDbContextAsync(cancellationToken);
+        return db.FindTracked<OpenIddictEntityFrameworkCoreAuthorization>(identifier) ?? await base.FindByIdAsync(identifier, cancellationToken);
+    }
+
     public override async ValueTask CreateAsync(OpenIddictEntityFrameworkCoreAuthorization authorization, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(authorization);

@@ -173,9 +173,9 @@ public sealed class IdpApplicationCache(
     /// <summary>A new entity with the row's values, tracked by this request's context as if read from the database.</summary>
     private OpenIddictEntityFrameworkCoreApplication Attached(OpenIddictEntityFrameworkCoreApplication template)
     {
-        if (db.Set<OpenIddictEntityFrameworkCoreApplication>().Local.FindEntry(template.Id!) is { } tracked)
+        if (db.FindTracked<OpenIddictEntityFrameworkCoreApplication>(template.Id!) is { } tracked)
         {
-            return tracked.Entity;
+            return tracked;
         }
 
         var application = new OpenIddictEntityFrameworkCoreApplication();

@@ -60,10 +60,7 @@ public sealed class SignInWrites
         public async ValueTask HandleAsync(ProcessSignInContext context)
         {
             writes.Open = false;
-            if (db.ChangeTracker.HasChanges())
-            {
-                await SaveTogetherAsync(db, context.CancellationToken);
-            }
+            await SaveTogetherAsync(db, context.CancellationToken);
         }
     }
 
@@ -77,21 +74,32 @@ public sealed class SignInWrites
     /// </summary>
     internal static async Task SaveTogetherAsync(DbContext db, CancellationToken cancellationToken)
     {
-        if (!db.Database.IsNpgsql() || db.ChangeTracker.Entries().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return;
-        }
-
-        var before = db.Database.AutoTransactionBehavior;
-        db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+        // Changes detected once for the whole save. HasChanges, Entries and SaveChanges would each
+        // detect them again in every tracked entity, together about 2 % of a refresh grant's CPU
+        // (docs/performance.md, "Session 10"); nothing changes an entity in between.
+        var tracker = db.ChangeTracker;
+        tracker.DetectChanges();
+        var detecting = tracker.AutoDetectChangesEnabled;
+        var transactions = db.Database.AutoTransactionBehavior;
+        tracker.AutoDetectChangesEnabled = false;
         try
         {
+            if (!tracker.HasChanges())
+            {
+                return;
+            }
+
+            if (db.Database.IsNpgsql() && !tracker.Entries().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
+            {
+                db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+            }
+
             await db.SaveChangesAsync(cancellationToken);
         }
         finally
         {
-            db.Database.AutoTransactionBehavior = before;
+            tracker.AutoDetectChangesEnabled = detecting;
+            db.Database.AutoTransactionBehavior = transactions;
         }
     }
 }
