@@ -84,12 +84,13 @@ public sealed class SignInWrites
         tracker.AutoDetectChangesEnabled = false;
         try
         {
-            if (!tracker.HasChanges())
+            if (!tracker.HasChanges() || await NewTokenRows.TryWriteAsync(db, cancellationToken))
             {
                 return;
             }
 
-            if (db.Database.IsNpgsql() && !tracker.Entries().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
+            // The context's type, not Database.IsNpgsql(), which reads the provider's assembly name on every call.
+            if (db is PostgreSqlIdpDbContext && !tracker.Entries().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
             {
                 db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
             }

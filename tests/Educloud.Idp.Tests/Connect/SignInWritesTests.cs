@@ -130,6 +130,78 @@ public abstract class SignInWritesTests : IDisposable
             .Should().BeFalse("the batch is all or nothing, without EF Core's own transaction on PostgreSQL");
     }
 
+    [Fact]
+    public async Task NewTokenRowsOnly_WrittenByOneInsert_ReadBackAsTheyWereAdded()
+    {
+        string authorizationId, applicationId;
+        await using (var first = Idp.Services.CreateAsyncScope())
+        {
+            var db = first.ServiceProvider.GetRequiredService<IdpDbContext>();
+            applicationId = await db.Set<OpenIddictEntityFrameworkCoreApplication>().Select(a => a.Id!).FirstAsync();
+            var authorization = new OpenIddictEntityFrameworkCoreAuthorization { Status = Statuses.Valid, Subject = "someone", Type = AuthorizationTypes.AdHoc };
+            db.Add(authorization);
+            await db.SaveChangesAsync();
+            authorizationId = authorization.Id!;
+        }
+
+        await using var scope = Idp.Services.CreateAsyncScope();
+        var context = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+        var application = await context.Set<OpenIddictEntityFrameworkCoreApplication>().SingleAsync(a => a.Id == applicationId);
+        var linked = await context.Set<OpenIddictEntityFrameworkCoreAuthorization>().SingleAsync(a => a.Id == authorizationId);
+        // Microseconds: what PostgreSQL keeps of a timestamp.
+        var created = new DateTime(2026, 12, 2, 23, 59, 58, DateTimeKind.Utc).AddTicks(1234560);
+        var access = new OpenIddictEntityFrameworkCoreToken
+        {
+            Application = application, Authorization = linked, Type = TokenTypeIdentifiers.AccessToken, Status = Statuses.Valid,
+            Subject = "someone", CreationDate = created, ExpirationDate = created.AddHours(1), Properties = """{"x":1}""",
+        };
+        var refresh = new OpenIddictEntityFrameworkCoreToken
+        {
+            Application = application, Authorization = linked, Type = TokenTypeIdentifiers.RefreshToken, Status = Statuses.Valid,
+            Subject = "someone", CreationDate = created, ExpirationDate = created.AddDays(1), Payload = "payload", ReferenceId = "ref-" + Guid.NewGuid().ToString("N"),
+        };
+        context.AddRange(access, refresh);
+
+        await SignInWrites.SaveTogetherAsync(context, CancellationToken.None);
+
+        context.Entry(access).State.Should().Be(EntityState.Unchanged, "the rows are tracked as saved, as after SaveChanges");
+        context.Entry(refresh).State.Should().Be(EntityState.Unchanged);
+        await using var check = Idp.Services.CreateAsyncScope();
+        var rows = await check.ServiceProvider.GetRequiredService<IdpDbContext>().Set<OpenIddictEntityFrameworkCoreToken>().AsNoTracking()
+            .Where(t => t.Id == access.Id || t.Id == refresh.Id)
+            .Select(t => new { t.Id, t.Type, t.Status, t.Subject, t.CreationDate, t.ExpirationDate, t.RedemptionDate, t.Payload, t.Properties, t.ReferenceId, t.ConcurrencyToken, ApplicationId = t.Application!.Id, AuthorizationId = t.Authorization!.Id })
+            .ToListAsync();
+        rows.Should().BeEquivalentTo(new[] { access, refresh }.Select(t => new
+        {
+            t.Id, t.Type, t.Status, t.Subject, t.CreationDate, t.ExpirationDate, t.RedemptionDate, t.Payload, t.Properties, t.ReferenceId, t.ConcurrencyToken,
+            ApplicationId = applicationId, AuthorizationId = authorizationId,
+        }));
+    }
+
+    [Fact]
+    public async Task NewTokenRowsOnly_OneFails_NoneIsWritten()
+    {
+        var taken = "taken-" + Guid.NewGuid().ToString("N");
+        await using (var first = Idp.Services.CreateAsyncScope())
+        {
+            var db = first.ServiceProvider.GetRequiredService<IdpDbContext>();
+            db.Add(new OpenIddictEntityFrameworkCoreToken { ReferenceId = taken, Type = TokenTypeIdentifiers.Private.AuthorizationCode, Status = Statuses.Valid });
+            await db.SaveChangesAsync();
+        }
+
+        await using var scope = Idp.Services.CreateAsyncScope();
+        var context = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+        var free = new OpenIddictEntityFrameworkCoreToken { ReferenceId = "free-" + Guid.NewGuid().ToString("N"), Type = TokenTypeIdentifiers.AccessToken, Status = Statuses.Valid };
+        context.AddRange(free, new OpenIddictEntityFrameworkCoreToken { ReferenceId = taken, Type = TokenTypeIdentifiers.RefreshToken, Status = Statuses.Valid });
+
+        var save = () => SignInWrites.SaveTogetherAsync(context, CancellationToken.None);
+
+        await save.Should().ThrowAsync<DbUpdateException>("the second row's reference id is taken");
+        await using var check = Idp.Services.CreateAsyncScope();
+        (await check.ServiceProvider.GetRequiredService<IdpDbContext>().Set<OpenIddictEntityFrameworkCoreToken>().AnyAsync(t => t.Id == free.Id))
+            .Should().BeFalse("one INSERT writes all its rows or none");
+    }
+
     public void Dispose()
     {
         Idp.Dispose();

@@ -17,6 +17,7 @@ public abstract class StatementCountTests(StatementCountFixture fixture)
     /// <summary>
     /// A refresh grant's statements. Session 8: the new access and refresh tokens' rows are saved in
     /// one batch at the end of the sign-in (SignInWrites): one command on PostgreSQL, two on SQLite.
+    /// Session 10: one multi-row INSERT on both (NewTokenRows), so one statement fewer on SQLite.
     /// </summary>
     protected abstract int RefreshBound { get; }
 
@@ -36,14 +37,15 @@ public abstract class StatementCountTests(StatementCountFixture fixture)
     /// session row, which the authorization endpoint then uses (SessionService.ValidatedUser); the
     /// code's check reads the person with the factor, tracked for the session's start
     /// (TotpService.VerifyForLoginAsync).
+    /// Session 10 took one away on SQLite: the code's access and refresh tokens by one INSERT (NewTokenRows).
     /// </summary>
     protected abstract int LoginBound { get; }
 
     public sealed class OnSqlite() : StatementCountTests(new StatementCountFixture(TestDatabase.Sqlite)), IDisposable
     {
-        protected override int LoginBound => 22;
+        protected override int LoginBound => 21;
 
-        protected override int RefreshBound => 5;
+        protected override int RefreshBound => 4;
 
         public void Dispose() => Fixture.Dispose();
     }
