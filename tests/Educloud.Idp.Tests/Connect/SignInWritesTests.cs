@@ -108,14 +108,7 @@ public abstract class SignInWritesTests : IDisposable
     [Fact]
     public async Task RowsSavedTogether_OneFails_NoneIsWritten()
     {
-        var taken = "taken-" + Guid.NewGuid().ToString("N");
-        await using (var first = Idp.Services.CreateAsyncScope())
-        {
-            var db = first.ServiceProvider.GetRequiredService<IdpDbContext>();
-            db.Add(new OpenIddictEntityFrameworkCoreToken { ReferenceId = taken, Type = TokenTypeIdentifiers.Private.AuthorizationCode, Status = Statuses.Valid });
-            await db.SaveChangesAsync();
-        }
-
+        var taken = await TakenReferenceIdAsync();
         await using var scope = Idp.Services.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
         var authorization = new OpenIddictEntityFrameworkCoreAuthorization { Status = Statuses.Valid, Subject = "someone", Type = AuthorizationTypes.AdHoc };
@@ -181,14 +174,7 @@ public abstract class SignInWritesTests : IDisposable
     [Fact]
     public async Task NewTokenRowsOnly_OneFails_NoneIsWritten()
     {
-        var taken = "taken-" + Guid.NewGuid().ToString("N");
-        await using (var first = Idp.Services.CreateAsyncScope())
-        {
-            var db = first.ServiceProvider.GetRequiredService<IdpDbContext>();
-            db.Add(new OpenIddictEntityFrameworkCoreToken { ReferenceId = taken, Type = TokenTypeIdentifiers.Private.AuthorizationCode, Status = Statuses.Valid });
-            await db.SaveChangesAsync();
-        }
-
+        var taken = await TakenReferenceIdAsync();
         await using var scope = Idp.Services.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
         var free = new OpenIddictEntityFrameworkCoreToken { ReferenceId = "free-" + Guid.NewGuid().ToString("N"), Type = TokenTypeIdentifiers.AccessToken, Status = Statuses.Valid };
@@ -206,6 +192,17 @@ public abstract class SignInWritesTests : IDisposable
     {
         Idp.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>A reference id already used by a stored row: a second row with it fails on the unique index.</summary>
+    private async Task<string> TakenReferenceIdAsync()
+    {
+        var taken = "taken-" + Guid.NewGuid().ToString("N");
+        await using var scope = Idp.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+        db.Add(new OpenIddictEntityFrameworkCoreToken { ReferenceId = taken, Type = TokenTypeIdentifiers.Private.AuthorizationCode, Status = Statuses.Valid });
+        await db.SaveChangesAsync();
+        return taken;
     }
 
     private async Task<int> CountAsync(string type)
