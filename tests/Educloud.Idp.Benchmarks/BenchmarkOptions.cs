@@ -68,6 +68,15 @@ public sealed class BenchmarkOptions
     /// </summary>
     public bool Peer { get; private set; }
 
+    /// <summary>
+    /// How many times each row runs; with --peer on the IdP and the peer in turn, the order swapped
+    /// every round (default 3 with --peer, 1 without).
+    /// </summary>
+    public int Rounds { get; private set; } = 1;
+
+    /// <summary>Publish the IdP ReadyToRun, as the image does (default), or JIT only (--jit-only), as `dotnet run` runs it.</summary>
+    public bool ReadyToRun { get; private set; } = true;
+
     /// <summary>Where to write the results as Markdown (besides the console).</summary>
     public string? MarkdownPath { get; private set; }
 
@@ -96,7 +105,9 @@ public sealed class BenchmarkOptions
 
           dotnet run -c Release --project tests/Educloud.Idp.Benchmarks -- [options]
 
-          --idp PATH            a published IdP folder or Educloud.Idp.dll (default: publish src/IdP to a temp folder)
+          --idp PATH            a published IdP folder or Educloud.Idp.dll (default: publish src/IdP to a temp folder,
+                                ReadyToRun for this machine as the image is built)
+          --jit-only            publish without ReadyToRun (as `dotnet run` runs it)
           --duration SECONDS    measured time per run (default 10)
           --warmup SECONDS      unmeasured time before each run (default 3)
           --jit-warmup SECONDS  unmeasured load before the rows, until the JIT has settled: for logins (at least 10,
@@ -112,9 +123,11 @@ public sealed class BenchmarkOptions
           --totp-iterations N   calls per round of the in-process TOTP verification measurement (default 200000)
           --wrk                 also load client_credentials with wrk, if installed
           --markdown FILE       write the results as Markdown to FILE
-          --peer                after the IdP's rows, the same rows against node oidc-provider (peer/server.mjs,
-                                installed with npm ci when node_modules is missing; needs node and npm), then
-                                resident memory and first token after a cold start of both, side by side with ratios
+          --peer                the same rows against node oidc-provider too (peer/server.mjs, installed with npm ci
+                                when node_modules is missing; needs node and npm), row by row in turn with the IdP,
+                                then resident memory and first token after a cold start of both, side by side with ratios
+          --rounds N            times each row runs (default 3 with --peer, else 1); with --peer the IdP and the
+                                peer take turns, the order swapped every round, and each ratio is the median of N
           --tls                 every request (login pages and token requests) over HTTPS to the IdP itself
                                 (default: plain HTTP with X-Forwarded-Proto, as from a TLS-terminating proxy)
           --port N              HTTPS port on 127.0.0.1, N+1 for plain HTTP; replica k on N+2k (default: free ones)
@@ -133,6 +146,7 @@ public sealed class BenchmarkOptions
     {
         var options = new BenchmarkOptions();
         var extra = new List<KeyValuePair<string, string>>();
+        int? rounds = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -186,6 +200,12 @@ public sealed class BenchmarkOptions
                 case "--peer":
                     options.Peer = true;
                     break;
+                case "--jit-only":
+                    options.ReadyToRun = false;
+                    break;
+                case "--rounds":
+                    rounds = Positive(Next());
+                    break;
                 case "--markdown":
                     options.MarkdownPath = Next();
                     break;
@@ -229,6 +249,11 @@ public sealed class BenchmarkOptions
         }
 
         options.ExtraEnvironment = extra;
+        options.Rounds = rounds ?? (options.Peer ? 3 : 1);
+        if (options.Rounds > 20)
+        {
+            throw new ArgumentException("--rounds takes 1 to 20.");
+        }
         if (options.Concurrency.Count == 0 || options.Concurrency.Max() > 512)
         {
             throw new ArgumentException("--concurrency takes 1 to 512 connections.");

@@ -3,6 +3,7 @@ using Educloud.Idp.Testing;
 using System.Globalization;
 using System.Net;
 using System.Net.Security;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -75,18 +76,30 @@ public sealed class IdpProcess : IOidcServer, IAsyncDisposable
     /// <summary>CPU time (user + system) the server has used so far, read from /proc.</summary>
     public TimeSpan CpuTime => process.CpuTime;
 
-    /// <summary>Publishes src/IdP (Release) into <paramref name="output"/> with its own artifacts path, so a build elsewhere is not disturbed.</summary>
-    public static async Task<string> PublishAsync(string output)
+    /// <summary>
+    /// Publishes src/IdP (Release) into <paramref name="output"/> with its own artifacts path, so a
+    /// build elsewhere is not disturbed; ReadyToRun for this machine's runtime identifier, as the
+    /// image ships it (deploy/idp.Dockerfile), unless <paramref name="readyToRun"/> is false.
+    /// </summary>
+    public static async Task<string> PublishAsync(string output, bool readyToRun)
     {
         var repository = FindRepositoryRoot();
         var project = Path.Combine(repository, "src", "IdP");
-        Console.WriteLine($"Publishing {project} (Release) to {output} ...");
+        Console.WriteLine($"Publishing {project} (Release{(readyToRun ? ", ReadyToRun" : ", JIT only")}) to {output} ...");
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { "publish", project, "-c", "Release", "-o", Path.Combine(output, "idp"), "--artifacts-path", Path.Combine(output, "artifacts"), "--nologo", "-v", "quiet" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (readyToRun)
+        {
+            foreach (var argument in new[] { "-r", RuntimeInformation.RuntimeIdentifier, "--self-contained", "false", "-p:PublishReadyToRun=true" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
         using var publish = Process.Start(start) ?? throw new InvalidOperationException("dotnet publish did not start.");
         var stdout = publish.StandardOutput.ReadToEndAsync();
         var stderr = publish.StandardError.ReadToEndAsync();

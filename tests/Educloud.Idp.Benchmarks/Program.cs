@@ -61,7 +61,7 @@ var notes = new List<string>();
 var temp = Path.Combine(Path.GetTempPath(), "educloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(temp);
 
-var idpPath = options.IdpPath ?? await IdpProcess.PublishAsync(Path.Combine(temp, "publish"));
+var idpPath = options.IdpPath ?? await IdpProcess.PublishAsync(Path.Combine(temp, "publish"), options.ReadyToRun);
 await using var replicas = await IdpReplicas.StartAsync(options, idpPath, temp);
 if (replicas.Count > 1)
 {
@@ -103,15 +103,42 @@ void PgStats(string when)
 
 PgStats("after setup");
 
-await RowsAsync(idp, () =>
+await WarmUpAsync(idp);
+if (setUp > 0)
 {
-    if (setUp > 0)
+    var setupNote = $"Setup: {setUp} first logins (authorize → login page → ID-porten simulator → callback → authenticator set-up and its first code → authorization code → token), {options.SetupConcurrency} at a time: {setupClock.Elapsed.TotalSeconds:0} s, {setUp / setupClock.Elapsed.TotalSeconds:0}/s";
+    notes.Add(setupNote);
+    Console.WriteLine(setupNote);
+}
+
+// --peer: the peer starts now, beside the idle IdP, is set up and warmed up the same way, and then
+// each row runs on both in turn, --rounds times, the order swapped every round: a ratio comes from
+// two rows a few seconds apart, so the machine's speed, which moves within minutes here, moves both.
+PeerProcess? peerProcess = null;
+Side? peer = null;
+if (peerFolder is not null)
+{
+    (peerProcess, peer) = await StartPeerAsync(peerFolder);
+    await WarmUpAsync(peer);
+}
+
+foreach (var row in Rows())
+{
+    for (var round = 0; round < options.Rounds; round++)
     {
-        var setupNote = $"Setup: {setUp} first logins (authorize → login page → ID-porten simulator → callback → authenticator set-up and its first code → authorization code → token), {options.SetupConcurrency} at a time: {setupClock.Elapsed.TotalSeconds:0} s, {setUp / setupClock.Elapsed.TotalSeconds:0}/s";
-        notes.Add(setupNote);
-        Console.WriteLine(setupNote);
+        Side[] order = peer is null ? [idp] : round % 2 == 0 ? [idp, peer] : [peer, idp];
+        foreach (var side in order)
+        {
+            await RowAsync(side, row);
+        }
     }
-});
+}
+
+FinishLoginNotes(idp);
+if (peer is not null)
+{
+    FinishLoginNotes(peer);
+}
 
 if (options.ClientCredentials && options.Wrk && replicas.Count > 1)
 {
@@ -147,9 +174,9 @@ if (replicas.Count > 1)
 }
 
 var comparison = "";
-if (peerFolder is not null)
+if (peerFolder is not null && peerProcess is not null && peer is not null)
 {
-    comparison = await PeerAsync(peerFolder);
+    comparison = await PeerEndAsync(peerFolder, peerProcess, peer);
 }
 
 await EmitAsync(Markdown(machine, options, sides, notes, totp, totpLoad) + comparison, options.MarkdownPath);
@@ -169,10 +196,15 @@ if (!options.Keep)
 
 return sides.SelectMany(s => s.Results).Any(r => r.Succeeded == 0) ? 1 : 0;
 
-// The rows of one side (the IdP, or the peer with the same options): JIT warm-up for the token
-// grants, then for logins (which also sizes the IdP's login pool), the whole-login rows, the
-// refresh rows and the client-credentials rows.
-async Task RowsAsync(Side side, Action? afterWarmUp = null)
+// The rows in the order they run: whole logins, refresh grants, client credentials, each at every
+// number of workers asked for.
+IEnumerable<(string Grant, int Workers)> Rows() =>
+    (options.Login ? options.LoginConcurrency.Select(w => ("login", w)) : [])
+        .Concat(options.Refresh ? options.Concurrency.Select(c => ("refresh_token", c)) : [])
+        .Concat(options.ClientCredentials ? options.Concurrency.Select(c => ("client_credentials", c)) : []);
+
+// JIT warm-up of one side: the token grants, then logins (which also sizes the IdP's login pool).
+async Task WarmUpAsync(Side side)
 {
     var load = side.Load;
     var tokenGrants = (options.Refresh ? 1 : 0) + (options.ClientCredentials ? 1 : 0);
@@ -196,12 +228,16 @@ async Task RowsAsync(Side side, Action? afterWarmUp = null)
     {
         await WarmUpLoginsAsync(side);
     }
+}
 
-    afterWarmUp?.Invoke();
-    if (options.Login)
+// One row on one side: --warmup unmeasured, then --duration measured.
+async Task RowAsync(Side side, (string Grant, int Workers) row)
+{
+    var load = side.Load;
+    var workers = row.Workers;
+    switch (row.Grant)
     {
-        foreach (var workers in options.LoginConcurrency)
-        {
+        case "login":
             if (options.Warmup > TimeSpan.Zero)
             {
                 await load.LoginsAsync(side.Pool, workers, options.Warmup);
@@ -217,12 +253,6 @@ async Task RowsAsync(Side side, Action? afterWarmUp = null)
 
             side.Results.Add(result);
             side.LoginSteps.Add((workers, side.Logins.Timings));
-            var (requests, count) = load.LoginRequests;
-            if (count > 0)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {requests / (double)count:0.#} HTTP requests per login"));
-            }
-
             var stalls = side.Pool.Stalls - stallsBefore + (side.Logins.StepWaits - waitsBefore);
             if (stalls > 0)
             {
@@ -230,84 +260,85 @@ async Task RowsAsync(Side side, Action? afterWarmUp = null)
                 notes.Add(stallNote);
                 Console.WriteLine("  " + stallNote);
             }
-        }
 
-        var (totalRequests, totalLogins) = load.LoginRequests;
-        if (totalLogins > 0)
-        {
-            notes.Add(side == idp
-                ? string.Create(CultureInfo.InvariantCulture, $"One whole login is {totalRequests / (double)totalLogins:0.#} HTTP requests from the browser (table below), plus the IdP's own back-channel calls to the simulator.")
-                : string.Create(CultureInfo.InvariantCulture, $"One whole login at the peer is {totalRequests / (double)totalLogins:0.#} HTTP requests (authorize, its login page, the form with account and code, back to authorize, token)."));
-        }
-
-        notes.Add($"{side.Name} login rows: a pool of {side.Pool.Count} people, each typing at most one code per 30-s step, handed out in turn.");
-    }
-
-    if (options.Refresh)
-    {
-        foreach (var connections in options.Concurrency)
-        {
+            break;
+        case "refresh_token":
             if (options.Warmup > TimeSpan.Zero)
             {
-                await load.RefreshAsync(side.Chains, side.ChainPeople, connections, options.Warmup);
+                await load.RefreshAsync(side.Chains, side.ChainPeople, workers, options.Warmup);
             }
 
-            side.Results.Add(Report(side, await load.RefreshAsync(side.Chains, side.ChainPeople, connections, options.Duration)));
-        }
-    }
-
-    if (options.ClientCredentials)
-    {
-        foreach (var connections in options.Concurrency)
-        {
+            side.Results.Add(Report(side, await load.RefreshAsync(side.Chains, side.ChainPeople, workers, options.Duration)));
+            break;
+        default:
             if (options.Warmup > TimeSpan.Zero)
             {
-                await load.ClientCredentialsAsync(connections, options.Warmup);
+                await load.ClientCredentialsAsync(workers, options.Warmup);
             }
 
-            side.Results.Add(Report(side, await load.ClientCredentialsAsync(connections, options.Duration)));
-        }
-    }
-
-    if (load.Relogins > 0)
-    {
-        notes.Add($"{side.Name}: {load.Relogins} refresh chain(s) broke and were replaced by a new login.");
+            side.Results.Add(Report(side, await load.ClientCredentialsAsync(workers, options.Duration)));
+            break;
     }
 }
 
-// The peer after the IdP's rows: the IdP is stopped first (its memory read), so each side has the
-// machine to itself; then the peer's rows with the same options, its memory, and a cold start of each.
-async Task<string> PeerAsync(string folder)
+void FinishLoginNotes(Side side)
 {
-    idp.Memory = ProcessMemory.Read(replicas.All.Select(r => r.ProcessId));
-    await replicas.DisposeAsync();
+    var (totalRequests, totalLogins) = side.Load.LoginRequests;
+    if (totalLogins > 0)
+    {
+        notes.Add(side == idp
+            ? string.Create(CultureInfo.InvariantCulture, $"One whole login is {totalRequests / (double)totalLogins:0.#} HTTP requests from the browser (table below), plus the IdP's own back-channel calls to the simulator.")
+            : string.Create(CultureInfo.InvariantCulture, $"One whole login at the peer is {totalRequests / (double)totalLogins:0.#} HTTP requests (authorize, its login page, the form with account and code, back to authorize, token)."));
+    }
 
-    await using var peerProcess = await PeerProcess.StartAsync(folder, Path.Combine(temp, "peer"));
-    Console.WriteLine($"Peer: {peerProcess.Description} at {peerProcess.Origin} (plain HTTP on the same port, pid {peerProcess.ProcessId})");
-    var peer = new Side("peer", peerProcess, new TokenLoad(http, peerProcess, logins, viaProxy: true), logins);
-    sides.Add(peer);
+    if (options.Login)
+    {
+        notes.Add($"{side.Name} login rows: a pool of {side.Pool.Count} people, each typing at most one code per 30-s step, handed out in turn.");
+    }
+
+    if (side.Load.Relogins > 0)
+    {
+        notes.Add($"{side.Name}: {side.Load.Relogins} refresh chain(s) broke and were replaced by a new login.");
+    }
+}
+
+// The peer beside the IdP, once the IdP is set up and warmed up: same clients' shape, same people
+// (keys derived, not enrolled), the same load code.
+async Task<(PeerProcess, Side)> StartPeerAsync(string folder)
+{
+    var process = await PeerProcess.StartAsync(folder, Path.Combine(temp, "peer"));
+    Console.WriteLine($"Peer: {process.Description} at {process.Origin} (plain HTTP on the same port, pid {process.ProcessId})");
+    var side = new Side("peer", process, new TokenLoad(http, process, logins, viaProxy: true), logins);
+    sides.Add(side);
 
     // No enrollment at the peer: each person's authenticator key is derived from a key of this run
     // (PeerProcess.PersonSecret), as server.mjs does. People cost nothing to set up here, so the
     // login pool is as large as the IdP's may grow, and never holds a row back.
-    Person PeerPerson(int i) => new(TokenLoad.PidFor(i)) { Secret = peerProcess.PersonSecret(TokenLoad.PidFor(i)) };
-    peer.ChainPeople = [.. Enumerable.Range(0, idp.ChainPeople.Length).Select(PeerPerson)];
-    peer.Chains = new string[peer.ChainPeople.Length];
+    Person PeerPerson(int i) => new(TokenLoad.PidFor(i)) { Secret = process.PersonSecret(TokenLoad.PidFor(i)) };
+    side.ChainPeople = [.. Enumerable.Range(0, idp.ChainPeople.Length).Select(PeerPerson)];
+    side.Chains = new string[side.ChainPeople.Length];
     if (options.Login)
     {
-        peer.Pool.Add(Enumerable.Range(peer.ChainPeople.Length, BenchmarkOptions.MaxLoginPeople).Select(PeerPerson));
+        side.Pool.Add(Enumerable.Range(side.ChainPeople.Length, BenchmarkOptions.MaxLoginPeople).Select(PeerPerson));
     }
 
-    await SetUpAsync(peer, peer.ChainPeople, peer.Chains);
-    await RowsAsync(peer);
-    peer.Memory = ProcessMemory.Read([peerProcess.ProcessId]);
-    notes.Add($"Peer server errors (oidc-provider server_error events): {peerProcess.Errors}.");
-    await peerProcess.DisposeAsync();
+    await SetUpAsync(side, side.ChainPeople, side.Chains);
+    return (process, side);
+}
+
+// After the rows: both servers' memory, both stopped, then a cold start of each, one at a time.
+async Task<string> PeerEndAsync(string folder, PeerProcess process, Side side)
+{
+    idp.Memory = ProcessMemory.Read(replicas.All.Select(r => r.ProcessId));
+    side.Memory = ProcessMemory.Read([process.ProcessId]);
+    notes.Add($"Peer server errors (oidc-provider server_error events): {process.Errors}.");
+    await process.DisposeAsync();
+    await replicas.DisposeAsync();
 
     Console.WriteLine("Cold starts: the IdP on an empty SQLite file and restarted on it, then the peer; first client_credentials token ...");
     var cold = await ColdStarts.MeasureAsync(idpPath, folder, temp, options);
     Console.WriteLine($"  IdP first start {cold.IdpFirst.TotalMilliseconds:0} ms, IdP restart {cold.IdpRestart.TotalMilliseconds:0} ms, peer {cold.Peer.TotalMilliseconds:0} ms");
-    return Environment.NewLine + Side.Comparison(idp, peer, cold);
+    return Environment.NewLine + Side.Comparison(idp, side, cold);
 }
 
 // JIT warm-up for logins, the whole --jit-warmup (a login runs far more code than a token request;

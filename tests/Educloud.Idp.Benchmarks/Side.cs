@@ -36,27 +36,34 @@ public sealed class Side(string name, IOidcServers servers, TokenLoad load, Logi
     /// <summary>
     /// The IdP beside the peer, row by row (same grant and workers), then memory and cold start, with
     /// the ratio IdP / peer: above 1 the IdP's figure is the higher (better for rates, worse for
-    /// latency, CPU, memory and time).
+    /// latency, CPU, memory and time). Round k of a row on the IdP is paired with round k on the peer
+    /// (run one right after the other); a row's ratio is the median of its rounds' ratios.
     /// </summary>
     public static string Comparison(Side idp, Side peer, ColdStarts? cold)
     {
         var invariant = CultureInfo.InvariantCulture;
         var text = new StringBuilder()
-            .AppendLine(invariant, $"The IdP ({idp.Servers.Description}) beside the peer ({peer.Servers.Description}), same load, rows run one after the other (the IdP's first); ratio = IdP / peer:")
+            .AppendLine(invariant, $"The IdP ({idp.Servers.Description}) beside the peer ({peer.Servers.Description}), same load, each row on both in turn (order swapped every round); ratio = IdP / peer, the median of the rounds' ratios (each round's in brackets); other figures are medians over the rounds:")
             .AppendLine()
-            .AppendLine("| grant | workers | IdP /s | peer /s | IdP/peer | IdP p50 ms | peer p50 ms | IdP p99 ms | peer p99 ms | IdP CPU ms each | peer CPU ms each | IdP/peer CPU | errors IdP/peer | load avg IdP/peer |")
-            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var mine in idp.Results)
+            .AppendLine("| grant | workers | IdP /s | peer /s | IdP/peer (rounds) | IdP p99 ms | peer p99 ms | IdP CPU ms each | peer CPU ms each | IdP/peer CPU | errors IdP/peer | load avg IdP/peer |")
+            .AppendLine("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in idp.Results.GroupBy(r => (r.Grant, r.Connections)))
         {
-            var theirs = peer.Results.FirstOrDefault(r => r.Grant == mine.Grant && r.Connections == mine.Connections);
-            if (theirs is null)
+            var mine = row.ToList();
+            var theirs = peer.Results.Where(r => (r.Grant, r.Connections) == row.Key).ToList();
+            var pairs = mine.Zip(theirs).ToList();
+            if (pairs.Count == 0)
             {
                 continue;
             }
 
+            var ratios = pairs.Select(p => p.Second.PerSecond > 0 ? p.First.PerSecond / p.Second.PerSecond : 0).ToList();
+            var cpuRatios = pairs.Select(p => p.Second.ServerCpuMillisecondsPerRequest > 0 ? p.First.ServerCpuMillisecondsPerRequest / p.Second.ServerCpuMillisecondsPerRequest : 0).ToList();
+            var rounds = string.Join(", ", ratios.Select(r => r.ToString("0.00", invariant)));
             text.AppendLine(invariant,
-                $"| {mine.Grant} | {mine.Connections} | {mine.PerSecond:0} | {theirs.PerSecond:0} | {Ratio(mine.PerSecond, theirs.PerSecond)} | {mine.P50Milliseconds:0.0} | {theirs.P50Milliseconds:0.0} | {mine.P99Milliseconds:0.0} | {theirs.P99Milliseconds:0.0} | " +
-                $"{mine.ServerCpuMillisecondsPerRequest:0.00} | {theirs.ServerCpuMillisecondsPerRequest:0.00} | {Ratio(mine.ServerCpuMillisecondsPerRequest, theirs.ServerCpuMillisecondsPerRequest)} | {mine.Failed}/{theirs.Failed} | {mine.LoadAverage}/{theirs.LoadAverage} |");
+                $"| {row.Key.Grant} | {row.Key.Connections} | {Median(mine, r => r.PerSecond):0} | {Median(theirs, r => r.PerSecond):0} | **{Median(ratios, r => r):0.00}** ({rounds}) | " +
+                $"{Median(mine, r => r.P99Milliseconds):0.0} | {Median(theirs, r => r.P99Milliseconds):0.0} | {Median(mine, r => r.ServerCpuMillisecondsPerRequest):0.00} | {Median(theirs, r => r.ServerCpuMillisecondsPerRequest):0.00} | {Median(cpuRatios, r => r):0.00} | " +
+                $"{mine.Sum(r => r.Failed)}/{theirs.Sum(r => r.Failed)} | {string.Join(" ", mine.Select(r => r.LoadAverage.Split(' ')[0]))}/{string.Join(" ", theirs.Select(r => r.LoadAverage.Split(' ')[0]))} |");
         }
 
         text.AppendLine()
@@ -75,6 +82,12 @@ public sealed class Side(string name, IOidcServers servers, TokenLoad load, Logi
         }
 
         return text.ToString();
+    }
+
+    private static double Median<T>(IReadOnlyList<T> items, Func<T, double> value)
+    {
+        var sorted = items.Select(value).Order().ToList();
+        return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string Ratio(double idp, double peer) =>
