@@ -25,6 +25,8 @@ public static class OidcServerExtensions
         // Apps kept across requests, emptied on every change (CachedApplications); OpenIddict's own
         // cache lives for one request only.
         builder.Services.AddScoped<IOpenIddictApplicationCache<OpenIddictEntityFrameworkCoreApplication>, IdpApplicationCache>();
+        // Each event's handlers looked up once, not by walking every handler at every event (IndexedDispatchers).
+        builder.Services.AddIdpIndexedDispatchers();
 
         builder.Services.AddOpenIddict()
             .AddCore(options =>
