@@ -12,25 +12,31 @@ namespace Educloud.Idp.Hosting;
 /// OpenIddict's server and client dispatchers, with the handlers of each event looked up once.
 /// <para>
 /// OpenIddict's own dispatcher walks the whole sorted list of registered handlers (several hundred)
-/// at every event and keeps those registered for the event's context type; a token request raises a
-/// few dozen events, and the client's dispatcher runs on every request too (its redirection
-/// endpoints are found by a dispatch). Profiled under client_credentials load, that walk was about a
-/// tenth of the IdP's CPU (docs/performance.md, "Session 11"). These dispatchers keep, per context
-/// type, the same handlers in the same order, and otherwise do what OpenIddict's does: each
+/// at every event to find those of the event's context type, and for each of them resolves every
+/// filter and the handler from the request's services and casts them to the event's (contravariant)
+/// interfaces; a token request raises a few dozen events, and the client's dispatcher runs on every
+/// request too (its redirection endpoints are found by a dispatch). These dispatchers keep, per
+/// context type, the same handlers in the same order, with the singletons among them and their
+/// filters (most of them) resolved and typed once; otherwise they do what OpenIddict's does: each
 /// handler's filters are asked right before it would run (an earlier handler may change what they
-/// see), the handler comes from its instance or the request's services, and the dispatch stops once
-/// the context is handled, skipped or rejected.
+/// see), a scoped handler comes from the request's services, and the dispatch stops once the context
+/// is handled, skipped or rejected. Measured in docs/performance.md, "Session 11".
 /// </para>
 /// </summary>
 public static class IndexedDispatchers
 {
     public static IServiceCollection AddIdpIndexedDispatchers(this IServiceCollection services)
     {
-        // OpenIddict registers its dispatchers with TryAdd: replaced here whether it ran before or not.
+        // Read when the first event is dispatched, once every registration is made: which filters
+        // and handlers are singletons, so resolved once instead of at every event.
+        var lifetimes = new RegisteredLifetimes(services);
         services.AddSingleton<HandlerIndex<OpenIddictServerHandlerDescriptor>>(provider =>
             new(() => provider.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.Handlers, d => d.ContextType));
         services.AddSingleton<HandlerIndex<OpenIddictClientHandlerDescriptor>>(provider =>
             new(() => provider.GetRequiredService<IOptionsMonitor<OpenIddictClientOptions>>().CurrentValue.Handlers, d => d.ContextType));
+        services.AddSingleton(provider => new ServerSteps(provider.GetRequiredService<HandlerIndex<OpenIddictServerHandlerDescriptor>>(), lifetimes, provider));
+        services.AddSingleton(provider => new ClientSteps(provider.GetRequiredService<HandlerIndex<OpenIddictClientHandlerDescriptor>>(), lifetimes, provider));
+        // OpenIddict registers its dispatchers with TryAdd: replaced here whether it ran before or not.
         services.Replace(ServiceDescriptor.Scoped<IOpenIddictServerDispatcher, IndexedServerDispatcher>());
         services.Replace(ServiceDescriptor.Scoped<IOpenIddictClientDispatcher, IndexedClientDispatcher>());
         return services;
@@ -59,81 +65,129 @@ public sealed class HandlerIndex<TDescriptor>(Func<IReadOnlyList<TDescriptor>> s
     }
 }
 
-public sealed partial class IndexedServerDispatcher(
-    HandlerIndex<OpenIddictServerHandlerDescriptor> index,
-    IServiceProvider services,
-    ILogger<IndexedServerDispatcher> logger) : IOpenIddictServerDispatcher
+/// <summary>Whether a service is registered as a singleton (the last registration wins, as in the container).</summary>
+public sealed class RegisteredLifetimes(IServiceCollection services)
 {
-    public async ValueTask DispatchAsync<TContext>(TContext context) where TContext : Server.BaseContext
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        foreach (var descriptor in index.For(typeof(TContext)))
-        {
-            if (!await IsActiveAsync(descriptor, context))
-            {
-                continue;
-            }
+    private readonly ConcurrentDictionary<Type, bool> singletons = new();
 
-            var handler = descriptor.ServiceDescriptor.ImplementationInstance as IOpenIddictServerHandler<TContext>
-                ?? services.GetService(descriptor.ServiceDescriptor.ServiceType) as IOpenIddictServerHandler<TContext>
-                ?? throw new InvalidOperationException($"The OpenIddict server handler {descriptor.ServiceDescriptor.ServiceType} cannot be resolved.");
-            try
-            {
-                await handler.HandleAsync(context);
-            }
-            catch (Exception e) when (logger.IsEnabled(LogLevel.Debug))
-            {
-                LogHandlerFailed(logger, handler.GetType().FullName, typeof(TContext).Name, e);
-                throw;
-            }
-
-            if (context is Server.BaseRequestContext { IsRequestHandled: true } or Server.BaseRequestContext { IsRequestSkipped: true } or Server.BaseValidatingContext { IsRejected: true })
-            {
-                return;
-            }
-        }
-    }
-
-    private async ValueTask<bool> IsActiveAsync<TContext>(OpenIddictServerHandlerDescriptor descriptor, TContext context) where TContext : Server.BaseContext
-    {
-        foreach (var type in descriptor.FilterTypes)
-        {
-            var filter = services.GetService(type) as IOpenIddictServerHandlerFilter<TContext>
-                ?? throw new InvalidOperationException($"The OpenIddict server filter {type} cannot be resolved.");
-            if (!await filter.IsActiveAsync(context))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    [LoggerMessage(EventId = 7101, Level = LogLevel.Debug, Message = "OpenIddict server handler {Handler} failed on {Context}")]
-    private static partial void LogHandlerFailed(ILogger logger, string? handler, string context, Exception exception);
+    public bool IsSingleton(Type service) =>
+        singletons.GetOrAdd(service, type => services.LastOrDefault(d => d.ServiceType == type && !d.IsKeyedService)?.Lifetime == ServiceLifetime.Singleton);
 }
 
-public sealed partial class IndexedClientDispatcher(
-    HandlerIndex<OpenIddictClientHandlerDescriptor> index,
-    IServiceProvider services,
-    ILogger<IndexedClientDispatcher> logger) : IOpenIddictClientDispatcher
+/// <summary>
+/// One handler of an event and its filters, typed for the event's context: a singleton is resolved
+/// once and kept; anything else (a scoped handler) is resolved from the request's services each time,
+/// as OpenIddict does.
+/// </summary>
+public sealed class Step<THandler, TFilter>(Type handlerType, THandler? handler, (Type Type, TFilter? Instance)[] filters)
+    where THandler : class
+    where TFilter : class
 {
-    public async ValueTask DispatchAsync<TContext>(TContext context) where TContext : Client.BaseContext
+    public int FilterCount => filters.Length;
+
+    public THandler Handler(IServiceProvider services) =>
+        handler ?? services.GetService(handlerType) as THandler ?? throw new InvalidOperationException($"The OpenIddict handler {handlerType} cannot be resolved.");
+
+    public TFilter Filter(int index, IServiceProvider services) =>
+        filters[index].Instance ?? services.GetService(filters[index].Type) as TFilter ?? throw new InvalidOperationException($"The OpenIddict filter {filters[index].Type} cannot be resolved.");
+}
+
+public static class Steps
+{
+    /// <summary>A handler and its filters for one context type, singletons resolved now from the root services.</summary>
+    public static Step<THandler, TFilter> Build<THandler, TFilter>(ServiceDescriptor handler, IEnumerable<Type> filterTypes, RegisteredLifetimes lifetimes, IServiceProvider root)
+        where THandler : class
+        where TFilter : class
+    {
+        // The container's registration decides, not the descriptor's: it is what a request would get.
+        var instance = handler.ImplementationInstance as THandler ?? (lifetimes.IsSingleton(handler.ServiceType) ? root.GetService(handler.ServiceType) as THandler : null);
+        return new(handler.ServiceType, instance, [.. filterTypes.Select(t => (t, lifetimes.IsSingleton(t) ? root.GetService(t) as TFilter : null))]);
+    }
+}
+
+public sealed class ServerSteps(HandlerIndex<OpenIddictServerHandlerDescriptor> index, RegisteredLifetimes lifetimes, IServiceProvider root)
+{
+    private readonly ConcurrentDictionary<Type, (OpenIddictServerHandlerDescriptor[] Source, object Steps)> byContext = new();
+
+    public Step<IOpenIddictServerHandler<TContext>, IOpenIddictServerHandlerFilter<TContext>>[] For<TContext>() where TContext : Server.BaseContext
+    {
+        var descriptors = index.For(typeof(TContext));
+        if (!byContext.TryGetValue(typeof(TContext), out var built) || !ReferenceEquals(built.Source, descriptors))
+        {
+            built = (descriptors, descriptors.Select(d => Steps.Build<IOpenIddictServerHandler<TContext>, IOpenIddictServerHandlerFilter<TContext>>(d.ServiceDescriptor, d.FilterTypes, lifetimes, root)).ToArray());
+            byContext[typeof(TContext)] = built;
+        }
+
+        return (Step<IOpenIddictServerHandler<TContext>, IOpenIddictServerHandlerFilter<TContext>>[])built.Steps;
+    }
+}
+
+public sealed class ClientSteps(HandlerIndex<OpenIddictClientHandlerDescriptor> index, RegisteredLifetimes lifetimes, IServiceProvider root)
+{
+    private readonly ConcurrentDictionary<Type, (OpenIddictClientHandlerDescriptor[] Source, object Steps)> byContext = new();
+
+    public Step<IOpenIddictClientHandler<TContext>, IOpenIddictClientHandlerFilter<TContext>>[] For<TContext>() where TContext : Client.BaseContext
+    {
+        var descriptors = index.For(typeof(TContext));
+        if (!byContext.TryGetValue(typeof(TContext), out var built) || !ReferenceEquals(built.Source, descriptors))
+        {
+            built = (descriptors, descriptors.Select(d => Steps.Build<IOpenIddictClientHandler<TContext>, IOpenIddictClientHandlerFilter<TContext>>(d.ServiceDescriptor, d.FilterTypes, lifetimes, root)).ToArray());
+            byContext[typeof(TContext)] = built;
+        }
+
+        return (Step<IOpenIddictClientHandler<TContext>, IOpenIddictClientHandlerFilter<TContext>>[])built.Steps;
+    }
+}
+
+public sealed class IndexedServerDispatcher(ServerSteps steps, IServiceProvider services, ILogger<IndexedServerDispatcher> logger) : IOpenIddictServerDispatcher
+{
+    public ValueTask DispatchAsync<TContext>(TContext context) where TContext : Server.BaseContext
     {
         ArgumentNullException.ThrowIfNull(context);
-        foreach (var descriptor in index.For(typeof(TContext)))
+        return StepRunner.RunAsync(steps.For<TContext>(), context, services, logger,
+            static (filter, c) => filter.IsActiveAsync(c),
+            static (handler, c) => handler.HandleAsync(c),
+            static c => c is Server.BaseRequestContext { IsRequestHandled: true } or Server.BaseRequestContext { IsRequestSkipped: true } or Server.BaseValidatingContext { IsRejected: true });
+    }
+}
+
+public sealed class IndexedClientDispatcher(ClientSteps steps, IServiceProvider services, ILogger<IndexedClientDispatcher> logger) : IOpenIddictClientDispatcher
+{
+    public ValueTask DispatchAsync<TContext>(TContext context) where TContext : Client.BaseContext
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return StepRunner.RunAsync(steps.For<TContext>(), context, services, logger,
+            static (filter, c) => filter.IsActiveAsync(c),
+            static (handler, c) => handler.HandleAsync(c),
+            static c => c is Client.BaseRequestContext { IsRequestHandled: true } or Client.BaseRequestContext { IsRequestSkipped: true } or Client.BaseValidatingContext { IsRejected: true });
+    }
+}
+
+/// <summary>What both dispatchers do with an event's steps, as OpenIddict's dispatchers do it.</summary>
+public static partial class StepRunner
+{
+    public static async ValueTask RunAsync<TContext, THandler, TFilter>(
+        Step<THandler, TFilter>[] steps,
+        TContext context,
+        IServiceProvider services,
+        ILogger logger,
+        Func<TFilter, TContext, ValueTask<bool>> isActive,
+        Func<THandler, TContext, ValueTask> handle,
+        Func<TContext, bool> done)
+        where THandler : class
+        where TFilter : class
+    {
+        foreach (var step in steps)
         {
-            if (!await IsActiveAsync(descriptor, context))
+            if (!await IsActiveAsync(step, context, services, isActive))
             {
                 continue;
             }
 
-            var handler = descriptor.ServiceDescriptor.ImplementationInstance as IOpenIddictClientHandler<TContext>
-                ?? services.GetService(descriptor.ServiceDescriptor.ServiceType) as IOpenIddictClientHandler<TContext>
-                ?? throw new InvalidOperationException($"The OpenIddict client handler {descriptor.ServiceDescriptor.ServiceType} cannot be resolved.");
+            var handler = step.Handler(services);
             try
             {
-                await handler.HandleAsync(context);
+                await handle(handler, context);
             }
             catch (Exception e) when (logger.IsEnabled(LogLevel.Debug))
             {
@@ -141,28 +195,53 @@ public sealed partial class IndexedClientDispatcher(
                 throw;
             }
 
-            if (context is Client.BaseRequestContext { IsRequestHandled: true } or Client.BaseRequestContext { IsRequestSkipped: true } or Client.BaseValidatingContext { IsRejected: true })
+            if (done(context))
             {
                 return;
             }
         }
     }
 
-    private async ValueTask<bool> IsActiveAsync<TContext>(OpenIddictClientHandlerDescriptor descriptor, TContext context) where TContext : Client.BaseContext
+    // Most filters answer synchronously: no await (and no state machine) unless one does not.
+    private static ValueTask<bool> IsActiveAsync<TContext, THandler, TFilter>(Step<THandler, TFilter> step, TContext context, IServiceProvider services, Func<TFilter, TContext, ValueTask<bool>> isActive)
+        where THandler : class
+        where TFilter : class
     {
-        foreach (var type in descriptor.FilterTypes)
+        for (var i = 0; i < step.FilterCount; i++)
         {
-            var filter = services.GetService(type) as IOpenIddictClientHandlerFilter<TContext>
-                ?? throw new InvalidOperationException($"The OpenIddict client filter {type} cannot be resolved.");
-            if (!await filter.IsActiveAsync(context))
+            var active = isActive(step.Filter(i, services), context);
+            if (!active.IsCompletedSuccessfully)
             {
-                return false;
+                return RestAsync(active, i);
+            }
+
+            if (!active.Result)
+            {
+                return ValueTask.FromResult(false);
             }
         }
 
-        return true;
+        return ValueTask.FromResult(true);
+
+        async ValueTask<bool> RestAsync(ValueTask<bool> pending, int at)
+        {
+            if (!await pending)
+            {
+                return false;
+            }
+
+            for (var i = at + 1; i < step.FilterCount; i++)
+            {
+                if (!await isActive(step.Filter(i, services), context))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
-    [LoggerMessage(EventId = 7102, Level = LogLevel.Debug, Message = "OpenIddict client handler {Handler} failed on {Context}")]
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Debug, Message = "OpenIddict handler {Handler} failed on {Context}")]
     private static partial void LogHandlerFailed(ILogger logger, string? handler, string context, Exception exception);
 }

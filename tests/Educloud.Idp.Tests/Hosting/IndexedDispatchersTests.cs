@@ -60,4 +60,45 @@ public sealed class IndexedDispatchersTests(IdpFixture fixture) : IClassFixture<
 
         index.For(typeof(int)).Select(d => d.Name).Should().Equal("d");
     }
+
+    [Fact]
+    public void RegisteredLifetimes_FollowTheLastRegistration_AsTheContainerDoes()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<SingletonThing>();
+        services.AddScoped<ScopedThing>();
+        services.AddSingleton<ReRegisteredThing>();
+        services.AddScoped<ReRegisteredThing>();
+        var lifetimes = new RegisteredLifetimes(services);
+
+        lifetimes.IsSingleton(typeof(SingletonThing)).Should().BeTrue();
+        lifetimes.IsSingleton(typeof(ScopedThing)).Should().BeFalse();
+        lifetimes.IsSingleton(typeof(ReRegisteredThing)).Should().BeFalse("the last registration is what the container resolves");
+        lifetimes.IsSingleton(typeof(string)).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task AScopedHandler_IsResolvedPerScope_ASingletonOnce()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<SingletonThing>();
+        services.AddScoped<ScopedThing>();
+        await using var root = services.BuildServiceProvider();
+        var lifetimes = new RegisteredLifetimes(services);
+        var singleton = Steps.Build<SingletonThing, object>(ServiceDescriptor.Singleton<SingletonThing, SingletonThing>(), [], lifetimes, root);
+        var scoped = Steps.Build<ScopedThing, object>(ServiceDescriptor.Scoped<ScopedThing, ScopedThing>(), [], lifetimes, root);
+
+        await using var first = root.CreateAsyncScope();
+        await using var second = root.CreateAsyncScope();
+
+        singleton.Handler(first.ServiceProvider).Should().BeSameAs(singleton.Handler(second.ServiceProvider)).And.BeSameAs(root.GetRequiredService<SingletonThing>());
+        scoped.Handler(first.ServiceProvider).Should().BeSameAs(first.ServiceProvider.GetRequiredService<ScopedThing>())
+            .And.NotBeSameAs(scoped.Handler(second.ServiceProvider));
+    }
+
+    private sealed class SingletonThing;
+
+    private sealed class ScopedThing;
+
+    private sealed class ReRegisteredThing;
 }
