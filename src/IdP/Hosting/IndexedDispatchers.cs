@@ -34,8 +34,10 @@ public static class IndexedDispatchers
             new(() => provider.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.Handlers, d => d.ContextType));
         services.AddSingleton<HandlerIndex<OpenIddictClientHandlerDescriptor>>(provider =>
             new(() => provider.GetRequiredService<IOptionsMonitor<OpenIddictClientOptions>>().CurrentValue.Handlers, d => d.ContextType));
-        services.AddSingleton(provider => new ServerSteps(provider.GetRequiredService<HandlerIndex<OpenIddictServerHandlerDescriptor>>(), lifetimes, provider));
-        services.AddSingleton(provider => new ClientSteps(provider.GetRequiredService<HandlerIndex<OpenIddictClientHandlerDescriptor>>(), lifetimes, provider));
+        services.AddSingleton(provider => new StepCache<OpenIddictServerHandlerDescriptor>(
+            provider.GetRequiredService<HandlerIndex<OpenIddictServerHandlerDescriptor>>(), lifetimes, provider, d => d.ServiceDescriptor, d => d.FilterTypes));
+        services.AddSingleton(provider => new StepCache<OpenIddictClientHandlerDescriptor>(
+            provider.GetRequiredService<HandlerIndex<OpenIddictClientHandlerDescriptor>>(), lifetimes, provider, d => d.ServiceDescriptor, d => d.FilterTypes));
         // OpenIddict registers its dispatchers with TryAdd: replaced here whether it ran before or not.
         services.Replace(ServiceDescriptor.Scoped<IOpenIddictServerDispatcher, IndexedServerDispatcher>());
         services.Replace(ServiceDescriptor.Scoped<IOpenIddictClientDispatcher, IndexedClientDispatcher>());
@@ -105,58 +107,49 @@ public static class Steps
     }
 }
 
-public sealed class ServerSteps(HandlerIndex<OpenIddictServerHandlerDescriptor> index, RegisteredLifetimes lifetimes, IServiceProvider root)
+/// <summary>The steps of each event type, built on its first dispatch (again if the index was rebuilt).</summary>
+public sealed class StepCache<TDescriptor>(
+    HandlerIndex<TDescriptor> index,
+    RegisteredLifetimes lifetimes,
+    IServiceProvider root,
+    Func<TDescriptor, ServiceDescriptor> service,
+    Func<TDescriptor, IEnumerable<Type>> filters)
 {
-    private readonly ConcurrentDictionary<Type, (OpenIddictServerHandlerDescriptor[] Source, object Steps)> byContext = new();
+    private readonly ConcurrentDictionary<Type, (TDescriptor[] Source, object Steps)> byContext = new();
 
-    public Step<IOpenIddictServerHandler<TContext>, IOpenIddictServerHandlerFilter<TContext>>[] For<TContext>() where TContext : Server.BaseContext
+    public Step<THandler, TFilter>[] For<TContext, THandler, TFilter>()
+        where THandler : class
+        where TFilter : class
     {
         var descriptors = index.For(typeof(TContext));
         if (!byContext.TryGetValue(typeof(TContext), out var built) || !ReferenceEquals(built.Source, descriptors))
         {
-            built = (descriptors, descriptors.Select(d => Steps.Build<IOpenIddictServerHandler<TContext>, IOpenIddictServerHandlerFilter<TContext>>(d.ServiceDescriptor, d.FilterTypes, lifetimes, root)).ToArray());
+            built = (descriptors, descriptors.Select(d => Steps.Build<THandler, TFilter>(service(d), filters(d), lifetimes, root)).ToArray());
             byContext[typeof(TContext)] = built;
         }
 
-        return (Step<IOpenIddictServerHandler<TContext>, IOpenIddictServerHandlerFilter<TContext>>[])built.Steps;
+        return (Step<THandler, TFilter>[])built.Steps;
     }
 }
 
-public sealed class ClientSteps(HandlerIndex<OpenIddictClientHandlerDescriptor> index, RegisteredLifetimes lifetimes, IServiceProvider root)
-{
-    private readonly ConcurrentDictionary<Type, (OpenIddictClientHandlerDescriptor[] Source, object Steps)> byContext = new();
-
-    public Step<IOpenIddictClientHandler<TContext>, IOpenIddictClientHandlerFilter<TContext>>[] For<TContext>() where TContext : Client.BaseContext
-    {
-        var descriptors = index.For(typeof(TContext));
-        if (!byContext.TryGetValue(typeof(TContext), out var built) || !ReferenceEquals(built.Source, descriptors))
-        {
-            built = (descriptors, descriptors.Select(d => Steps.Build<IOpenIddictClientHandler<TContext>, IOpenIddictClientHandlerFilter<TContext>>(d.ServiceDescriptor, d.FilterTypes, lifetimes, root)).ToArray());
-            byContext[typeof(TContext)] = built;
-        }
-
-        return (Step<IOpenIddictClientHandler<TContext>, IOpenIddictClientHandlerFilter<TContext>>[])built.Steps;
-    }
-}
-
-public sealed class IndexedServerDispatcher(ServerSteps steps, IServiceProvider services, ILogger<IndexedServerDispatcher> logger) : IOpenIddictServerDispatcher
+public sealed class IndexedServerDispatcher(StepCache<OpenIddictServerHandlerDescriptor> steps, IServiceProvider services, ILogger<IndexedServerDispatcher> logger) : IOpenIddictServerDispatcher
 {
     public ValueTask DispatchAsync<TContext>(TContext context) where TContext : Server.BaseContext
     {
         ArgumentNullException.ThrowIfNull(context);
-        return StepRunner.RunAsync(steps.For<TContext>(), context, services, logger,
+        return StepRunner.RunAsync(steps.For<TContext, IOpenIddictServerHandler<TContext>, IOpenIddictServerHandlerFilter<TContext>>(), context, services, logger,
             static (filter, c) => filter.IsActiveAsync(c),
             static (handler, c) => handler.HandleAsync(c),
             static c => c is Server.BaseRequestContext { IsRequestHandled: true } or Server.BaseRequestContext { IsRequestSkipped: true } or Server.BaseValidatingContext { IsRejected: true });
     }
 }
 
-public sealed class IndexedClientDispatcher(ClientSteps steps, IServiceProvider services, ILogger<IndexedClientDispatcher> logger) : IOpenIddictClientDispatcher
+public sealed class IndexedClientDispatcher(StepCache<OpenIddictClientHandlerDescriptor> steps, IServiceProvider services, ILogger<IndexedClientDispatcher> logger) : IOpenIddictClientDispatcher
 {
     public ValueTask DispatchAsync<TContext>(TContext context) where TContext : Client.BaseContext
     {
         ArgumentNullException.ThrowIfNull(context);
-        return StepRunner.RunAsync(steps.For<TContext>(), context, services, logger,
+        return StepRunner.RunAsync(steps.For<TContext, IOpenIddictClientHandler<TContext>, IOpenIddictClientHandlerFilter<TContext>>(), context, services, logger,
             static (filter, c) => filter.IsActiveAsync(c),
             static (handler, c) => handler.HandleAsync(c),
             static c => c is Client.BaseRequestContext { IsRequestHandled: true } or Client.BaseRequestContext { IsRequestSkipped: true } or Client.BaseValidatingContext { IsRejected: true });
