@@ -51,20 +51,23 @@ public static class IndexedDispatchers
 /// </summary>
 public sealed class HandlerIndex<TDescriptor>(Func<IReadOnlyList<TDescriptor>> source, Func<TDescriptor, Type> contextType)
 {
-    private (IReadOnlyList<TDescriptor> Source, ConcurrentDictionary<Type, TDescriptor[]> ByContext)? index;
+    // One reference, swapped whole: a reader never sees one list's source with another's groups.
+    private Snapshot? index;
 
     public TDescriptor[] For(Type context)
     {
         var all = source();
-        var current = index;
-        if (current is null || !ReferenceEquals(current.Value.Source, all))
+        var current = Volatile.Read(ref index);
+        if (current is null || !ReferenceEquals(current.Source, all))
         {
-            current = (all, new ConcurrentDictionary<Type, TDescriptor[]>());
-            index = current;
+            current = new Snapshot(all, new ConcurrentDictionary<Type, TDescriptor[]>());
+            Volatile.Write(ref index, current);
         }
 
-        return current.Value.ByContext.GetOrAdd(context, type => [.. all.Where(d => contextType(d) == type)]);
+        return current.ByContext.GetOrAdd(context, type => [.. current.Source.Where(d => contextType(d) == type)]);
     }
+
+    private sealed record Snapshot(IReadOnlyList<TDescriptor> Source, ConcurrentDictionary<Type, TDescriptor[]> ByContext);
 }
 
 /// <summary>Whether a service is registered as a singleton (the last registration wins, as in the container).</summary>
