@@ -114,11 +114,12 @@ if (setUp > 0)
 // --peer: the peer starts now, beside the idle IdP, is set up and warmed up the same way, and then
 // each row runs on both in turn, --rounds times, the order swapped every round: a ratio comes from
 // two rows a few seconds apart, so the machine's speed, which moves within minutes here, moves both.
-PeerProcess? peerProcess = null;
+// Stopped at the end (PeerEndAsync) or, should the run fail, when this scope ends.
+await using var peerProcess = peerFolder is null ? null : await PeerProcess.StartAsync(peerFolder, Path.Combine(temp, "peer"));
 Side? peer = null;
-if (peerFolder is not null)
+if (peerProcess is not null)
 {
-    (peerProcess, peer) = await StartPeerAsync(peerFolder);
+    peer = await PeerSideAsync(peerProcess);
     await WarmUpAsync(peer);
 }
 
@@ -253,6 +254,12 @@ async Task RowAsync(Side side, (string Grant, int Workers) row)
 
             side.Results.Add(result);
             side.LoginSteps.Add((workers, side.Logins.Timings));
+            var (requests, count) = load.LoginRequests;
+            if (count > 0)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {requests / (double)count:0.#} HTTP requests per login"));
+            }
+
             var stalls = side.Pool.Stalls - stallsBefore + (side.Logins.StepWaits - waitsBefore);
             if (stalls > 0)
             {
@@ -304,9 +311,8 @@ void FinishLoginNotes(Side side)
 
 // The peer beside the IdP, once the IdP is set up and warmed up: same clients' shape, same people
 // (keys derived, not enrolled), the same load code.
-async Task<(PeerProcess, Side)> StartPeerAsync(string folder)
+async Task<Side> PeerSideAsync(PeerProcess process)
 {
-    var process = await PeerProcess.StartAsync(folder, Path.Combine(temp, "peer"));
     Console.WriteLine($"Peer: {process.Description} at {process.Origin} (plain HTTP on the same port, pid {process.ProcessId})");
     var side = new Side("peer", process, new TokenLoad(http, process, logins, viaProxy: true), logins);
     sides.Add(side);
@@ -323,7 +329,7 @@ async Task<(PeerProcess, Side)> StartPeerAsync(string folder)
     }
 
     await SetUpAsync(side, side.ChainPeople, side.Chains);
-    return (process, side);
+    return side;
 }
 
 // After the rows: both servers' memory, both stopped, then a cold start of each, one at a time.

@@ -63,7 +63,7 @@ public sealed class Side(string name, IOidcServers servers, TokenLoad load, Logi
             text.AppendLine(invariant,
                 $"| {row.Key.Grant} | {row.Key.Connections} | {Median(mine, r => r.PerSecond):0} | {Median(theirs, r => r.PerSecond):0} | **{Median(ratios, r => r):0.00}** ({rounds}) | " +
                 $"{Median(mine, r => r.P99Milliseconds):0.0} | {Median(theirs, r => r.P99Milliseconds):0.0} | {Median(mine, r => r.ServerCpuMillisecondsPerRequest):0.00} | {Median(theirs, r => r.ServerCpuMillisecondsPerRequest):0.00} | {Median(cpuRatios, r => r):0.00} | " +
-                $"{mine.Sum(r => r.Failed)}/{theirs.Sum(r => r.Failed)} | {string.Join(" ", mine.Select(r => r.LoadAverage.Split(' ')[0]))}/{string.Join(" ", theirs.Select(r => r.LoadAverage.Split(' ')[0]))} |");
+                $"{mine.Sum(r => r.Failed)}/{theirs.Sum(r => r.Failed)} | {string.Join(" ", mine.Select(r => r.LoadAverage))}/{string.Join(" ", theirs.Select(r => r.LoadAverage))} |");
         }
 
         text.AppendLine()

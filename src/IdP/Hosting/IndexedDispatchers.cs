@@ -30,10 +30,17 @@ public static class IndexedDispatchers
         // Read when the first event is dispatched, once every registration is made: which filters
         // and handlers are singletons, so resolved once instead of at every event.
         var lifetimes = new RegisteredLifetimes(services);
-        services.AddSingleton<HandlerIndex<OpenIddictServerHandlerDescriptor>>(provider =>
-            new(() => provider.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.Handlers, d => d.ContextType));
-        services.AddSingleton<HandlerIndex<OpenIddictClientHandlerDescriptor>>(provider =>
-            new(() => provider.GetRequiredService<IOptionsMonitor<OpenIddictClientOptions>>().CurrentValue.Handlers, d => d.ContextType));
+        // The options monitor is resolved once; its current value is read at each dispatch.
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>();
+            return new HandlerIndex<OpenIddictServerHandlerDescriptor>(() => options.CurrentValue.Handlers, d => d.ContextType);
+        });
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptionsMonitor<OpenIddictClientOptions>>();
+            return new HandlerIndex<OpenIddictClientHandlerDescriptor>(() => options.CurrentValue.Handlers, d => d.ContextType);
+        });
         services.AddSingleton(provider => new StepCache<OpenIddictServerHandlerDescriptor>(
             provider.GetRequiredService<HandlerIndex<OpenIddictServerHandlerDescriptor>>(), lifetimes, provider, d => d.ServiceDescriptor, d => d.FilterTypes));
         services.AddSingleton(provider => new StepCache<OpenIddictClientHandlerDescriptor>(
@@ -64,7 +71,8 @@ public sealed class HandlerIndex<TDescriptor>(Func<IReadOnlyList<TDescriptor>> s
             Volatile.Write(ref index, current);
         }
 
-        return current.ByContext.GetOrAdd(context, type => [.. current.Source.Where(d => contextType(d) == type)]);
+        // The factory takes its state as an argument: no closure is allocated on the hit path.
+        return current.ByContext.GetOrAdd(context, static (type, state) => [.. state.Source.Where(d => state.ContextType(d) == type)], (current.Source, ContextType: contextType));
     }
 
     private sealed record Snapshot(IReadOnlyList<TDescriptor> Source, ConcurrentDictionary<Type, TDescriptor[]> ByContext);
