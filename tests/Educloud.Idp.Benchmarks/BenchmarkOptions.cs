@@ -74,6 +74,12 @@ public sealed class BenchmarkOptions
     /// </summary>
     public int Rounds { get; private set; } = 1;
 
+    /// <summary>
+    /// After each token row at the highest --concurrency, the same grant in an open loop at half the
+    /// rate the row reached, for latency (default on; --no-half-rate turns it off).
+    /// </summary>
+    public bool HalfRate { get; private set; } = true;
+
     /// <summary>Publish the IdP ReadyToRun, as the image does (default), or JIT only (--jit-only), as `dotnet run` runs it.</summary>
     public bool ReadyToRun { get; private set; } = true;
 
@@ -128,6 +134,9 @@ public sealed class BenchmarkOptions
                                 then resident memory and first token after a cold start of both, side by side with ratios
           --rounds N            times each row runs (default 3 with --peer, else 1); with --peer the IdP and the
                                 peer take turns, the order swapped every round, and each ratio is the median of N
+          --no-half-rate        skip the open-loop row that follows each token row at the highest --concurrency: the
+                                same grant at half the rate that row reached, latency counted from when each
+                                request was due (for p99 at half the maximum rate)
           --tls                 every request (login pages and token requests) over HTTPS to the IdP itself
                                 (default: plain HTTP with X-Forwarded-Proto, as from a TLS-terminating proxy)
           --port N              HTTPS port on 127.0.0.1, N+1 for plain HTTP; replica k on N+2k (default: free ones)
@@ -235,6 +244,9 @@ public sealed class BenchmarkOptions
                     break;
                 case "--tls":
                     options.Tls = true;
+                    break;
+                case "--no-half-rate":
+                    options.HalfRate = false;
                     break;
                 case "--keep":
                     options.Keep = true;

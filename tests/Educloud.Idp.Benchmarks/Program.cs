@@ -275,7 +275,9 @@ async Task RowAsync(Side side, (string Grant, int Workers) row)
                 await load.RefreshAsync(side.Chains, side.ChainPeople, workers, options.Warmup);
             }
 
-            side.Results.Add(Report(side, await load.RefreshAsync(side.Chains, side.ChainPeople, workers, options.Duration)));
+            var refresh = Report(side, await load.RefreshAsync(side.Chains, side.ChainPeople, workers, options.Duration));
+            side.Results.Add(refresh);
+            await HalfRateAsync(side, refresh);
             break;
         default:
             if (options.Warmup > TimeSpan.Zero)
@@ -283,9 +285,24 @@ async Task RowAsync(Side side, (string Grant, int Workers) row)
                 await load.ClientCredentialsAsync(workers, options.Warmup);
             }
 
-            side.Results.Add(Report(side, await load.ClientCredentialsAsync(workers, options.Duration)));
+            var machines = Report(side, await load.ClientCredentialsAsync(workers, options.Duration));
+            side.Results.Add(machines);
+            await HalfRateAsync(side, machines);
             break;
     }
+}
+
+// Latency at half the maximum rate (issue 14's p99 goal): right after a closed-loop token row at the
+// highest --concurrency, the same grant in an open loop at half the rate that row reached, on the
+// same side, for --duration (TokenLoad.RunAtRateAsync).
+async Task HalfRateAsync(Side side, RunResult closed)
+{
+    if (!options.HalfRate || closed.Connections != options.Concurrency.Max() || closed.PerSecond < 2)
+    {
+        return;
+    }
+
+    side.HalfRate.Add(Report(side, await side.Load.AtRateAsync(closed.Grant, side.Chains, side.ChainPeople, closed.Connections, closed.PerSecond / 2, options.Duration)));
 }
 
 void FinishLoginNotes(Side side)
@@ -485,7 +502,7 @@ static string Markdown(
             .AppendLine()
             .AppendLine("| grant | database, replicas | connections | per second | p50 ms | p99 ms | max ms | errors | server CPU ms each | load average before |")
             .AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var (r, servers) in sides.SelectMany(s => s.Results.Select(r => (r, s.Servers.Description))))
+        foreach (var (r, servers) in sides.SelectMany(s => s.Results.Concat(s.HalfRate).Select(r => (r, s.Servers.Description))))
         {
             text.AppendLine(invariant, $"| {r.Grant} | {servers} | {r.Connections} | {r.PerSecond:0} | {r.P50Milliseconds:0.0} | {r.P99Milliseconds:0.0} | {r.MaxMilliseconds:0} | {r.Failed} | {r.ServerCpuMillisecondsPerRequest:0.00} | {r.LoadAverage} |");
         }

@@ -27,6 +27,9 @@ public sealed class Side(string name, IOidcServers servers, TokenLoad load, Logi
 
     public List<RunResult> Results { get; } = [];
 
+    /// <summary>Open-loop rows at half the rate of the closed-loop row before them (--no-half-rate: none).</summary>
+    public List<RunResult> HalfRate { get; } = [];
+
     /// <summary>Mean time of each request of a login, per login row (by workers).</summary>
     public List<(int Workers, IReadOnlyList<StepMean> Steps)> LoginSteps { get; } = [];
 
@@ -64,6 +67,24 @@ public sealed class Side(string name, IOidcServers servers, TokenLoad load, Logi
                 $"| {row.Key.Grant} | {row.Key.Connections} | {Median(mine, r => r.PerSecond):0} | {Median(theirs, r => r.PerSecond):0} | **{Median(ratios, r => r):0.00}** ({rounds}) | " +
                 $"{Median(mine, r => r.P99Milliseconds):0.0} | {Median(theirs, r => r.P99Milliseconds):0.0} | {Median(mine, r => r.ServerCpuMillisecondsPerRequest):0.00} | {Median(theirs, r => r.ServerCpuMillisecondsPerRequest):0.00} | {Median(cpuRatios, r => r):0.00} | " +
                 $"{mine.Sum(r => r.Failed)}/{theirs.Sum(r => r.Failed)} | {string.Join(" ", mine.Select(r => r.LoadAverage))}/{string.Join(" ", theirs.Select(r => r.LoadAverage))} |");
+        }
+
+        var halfRate = idp.HalfRate.GroupBy(r => r.Grant).ToList();
+        if (halfRate.Count > 0)
+        {
+            text.AppendLine()
+                .AppendLine("Latency at half the maximum rate: each side's open-loop row at half the rate its closed-loop row before it reached (latency from when each request was due; medians over the rounds):")
+                .AppendLine()
+                .AppendLine("| grant | workers | IdP /s | IdP p50 ms | IdP p99 ms | peer /s | peer p50 ms | peer p99 ms | errors IdP/peer |")
+                .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var row in halfRate)
+            {
+                var mine = row.ToList();
+                var theirs = peer.HalfRate.Where(r => r.Grant == row.Key).ToList();
+                text.AppendLine(invariant,
+                    $"| {row.Key} | {mine[0].Connections} | {Median(mine, r => r.PerSecond):0} | {Median(mine, r => r.P50Milliseconds):0.0} | **{Median(mine, r => r.P99Milliseconds):0.0}** | " +
+                    $"{Median(theirs, r => r.PerSecond):0} | {Median(theirs, r => r.P50Milliseconds):0.0} | {Median(theirs, r => r.P99Milliseconds):0.0} | {mine.Sum(r => r.Failed)}/{theirs.Sum(r => r.Failed)} |");
+            }
         }
 
         text.AppendLine()

@@ -88,31 +88,47 @@ public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver
     /// at replica i mod N (Program's setup), the replica worker i sends to.
     /// </summary>
     public Task<RunResult> RefreshAsync(string[] chains, Person[] people, int connections, TimeSpan duration) =>
-        RunAsync(RefreshGrant, connections, duration, int.MaxValue, async (worker, cancellationToken) =>
-        {
-            using var request = TokenRequest(TokenEndpoint(worker), "grant_type=refresh_token&refresh_token=" + Uri.EscapeDataString(chains[worker]), appAuthentication, viaProxy ? servers.For(worker) : null);
-            using var response = await http.SendAsync(request, cancellationToken);
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            if (response.IsSuccessStatusCode && RefreshToken(body) is { } next)
-            {
-                chains[worker] = next;
-                return null;
-            }
-
-            // The chain is broken (an error part-way through rotation): log in again, untimed.
-            Interlocked.Increment(ref relogins);
-            chains[worker] = (await logins.LogInAsync(servers.For(worker), people[worker], cancellationToken)).RefreshToken;
-            return $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
-        });
+        RunAsync(RefreshGrant, connections, duration, int.MaxValue, RefreshSend(chains, people));
 
     public Task<RunResult> ClientCredentialsAsync(int connections, TimeSpan duration) =>
-        RunAsync(ClientCredentialsGrant, connections, duration, int.MaxValue, async (worker, cancellationToken) =>
+        RunAsync(ClientCredentialsGrant, connections, duration, int.MaxValue, ClientCredentialsSend);
+
+    /// <summary>
+    /// Open-loop load at a fixed rate (<see cref="RunAtRateAsync"/>) of refresh grants or client
+    /// credentials: at most <paramref name="connections"/> requests in flight, as in the closed-loop row.
+    /// </summary>
+    public Task<RunResult> AtRateAsync(string grant, string[] chains, Person[] people, int connections, double perSecond, TimeSpan duration) =>
+        RunAtRateAsync(grant + HalfRateSuffix, connections, perSecond, duration,
+            grant == RefreshGrant ? RefreshSend(chains, people) : ClientCredentialsSend);
+
+    /// <summary>The suffix of an open-loop row's grant name.</summary>
+    public const string HalfRateSuffix = " (open loop)";
+
+    // Worker i rotates chain i: one request per chain in flight.
+    private Func<int, CancellationToken, Task<string?>> RefreshSend(string[] chains, Person[] people) => async (worker, cancellationToken) =>
+    {
+        using var request = TokenRequest(TokenEndpoint(worker), "grant_type=refresh_token&refresh_token=" + Uri.EscapeDataString(chains[worker]), appAuthentication, viaProxy ? servers.For(worker) : null);
+        using var response = await http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (response.IsSuccessStatusCode && RefreshToken(body) is { } next)
         {
-            using var request = TokenRequest(TokenEndpoint(worker), "grant_type=client_credentials", machineAuthentication, viaProxy ? servers.For(worker) : null);
-            using var response = await http.SendAsync(request, cancellationToken);
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            return response.IsSuccessStatusCode && AccessToken(body) ? null : $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
-        });
+            chains[worker] = next;
+            return null;
+        }
+
+        // The chain is broken (an error part-way through rotation): log in again, untimed.
+        Interlocked.Increment(ref relogins);
+        chains[worker] = (await logins.LogInAsync(servers.For(worker), people[worker], cancellationToken)).RefreshToken;
+        return $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
+    };
+
+    private async Task<string?> ClientCredentialsSend(int worker, CancellationToken cancellationToken)
+    {
+        using var request = TokenRequest(TokenEndpoint(worker), "grant_type=client_credentials", machineAuthentication, viaProxy ? servers.For(worker) : null);
+        using var response = await http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        return response.IsSuccessStatusCode && AccessToken(body) ? null : $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}";
+    }
 
     /// <summary>A synthetic national identity number per person (11 digits, TestID-shaped month + 80).</summary>
     public static string PidFor(int person) => "0181" + (850_0000 + person).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
@@ -205,6 +221,82 @@ public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver
             OwnCpu() - clientCpuBefore,
             firstError,
             loadAverage);
+    }
+
+    /// <summary>
+    /// Open-loop run: request k is due at k / <paramref name="perSecond"/> seconds, whether or not the
+    /// earlier ones were answered, and its latency counts from when it was due, not from when it was
+    /// sent. A closed loop slows its own sending when the server slows, and so never sees the queue
+    /// that real clients, arriving on their own schedule, would meet ("coordinated omission"). At most
+    /// <paramref name="connections"/> requests are in flight (worker ids, as in the closed loop: a
+    /// refresh chain is rotated by one request at a time); a request due while all are busy waits,
+    /// and the wait is in its latency. The scheduler wakes about every millisecond and sends whatever
+    /// is due, so latencies include up to a millisecond of its own lateness.
+    /// </summary>
+    private async Task<RunResult> RunAtRateAsync(string grant, int connections, double perSecond, TimeSpan duration, Func<int, CancellationToken, Task<string?>> send)
+    {
+        var free = System.Threading.Channels.Channel.CreateUnbounded<int>();
+        for (var worker = 0; worker < connections; worker++)
+        {
+            free.Writer.TryWrite(worker);
+        }
+
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<long>();
+        var failed = 0;
+        string? firstError = null;
+        var loadAverage = LoadAverage();
+        var serverCpuBefore = servers.CpuTime;
+        var clientCpuBefore = OwnCpu();
+        using var abort = new CancellationTokenSource(duration + TimeSpan.FromSeconds(60));
+        var inFlight = new List<Task>();
+        var start = Stopwatch.GetTimestamp();
+        var interval = Stopwatch.Frequency / perSecond;
+        for (long k = 0; ; k++)
+        {
+            var due = start + (long)(k * interval);
+            if (due - start >= duration.TotalSeconds * Stopwatch.Frequency)
+            {
+                break;
+            }
+
+            var wait = due - Stopwatch.GetTimestamp();
+            if (wait > Stopwatch.Frequency / 1000)
+            {
+                await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
+            }
+
+            var worker = await free.Reader.ReadAsync(abort.Token);
+            inFlight.Add(Task.Run(async () =>
+            {
+                string? error;
+                try
+                {
+                    error = await send(worker, abort.Token);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException)
+                {
+                    error = e.GetType().Name + ": " + e.Message;
+                }
+
+                if (error is null)
+                {
+                    latencies.Add(Stopwatch.GetTimestamp() - due);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                    Interlocked.CompareExchange(ref firstError, error, null);
+                }
+
+                free.Writer.TryWrite(worker);
+            }));
+        }
+
+        await Task.WhenAll(inFlight);
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        var all = latencies.Order().ToArray();
+        return new RunResult(grant, connections, elapsed, all.Length, failed, Percentile(all, 0.50), Percentile(all, 0.99),
+            all.Length == 0 ? 0 : Milliseconds(all[^1]), servers.CpuTime - serverCpuBefore, OwnCpu() - clientCpuBefore, firstError, loadAverage);
     }
 
     private static double Percentile(long[] sorted, double quantile) =>
