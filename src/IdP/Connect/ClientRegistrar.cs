@@ -10,7 +10,7 @@ namespace Educloud.Idp.Connect;
 
 /// <summary>
 /// Applies the research apps in configuration (section <c>Clients</c>) to the database at start-up:
-/// added when new, updated when changed, never duplicated. Apps registered through the admin API
+/// added when new, updated when changed, left unwritten when not, never duplicated. Apps registered through the admin API
 /// are left alone.
 /// </summary>
 public sealed partial class ClientRegistrar(
@@ -55,17 +55,56 @@ public sealed partial class ClientRegistrar(
             return;
         }
 
+        var current = new OpenIddictApplicationDescriptor();
+        await applications.PopulateAsync(current, existing, cancellationToken);
+
         // Re-hashing an unchanged secret on every start would be wasted work (PBKDF2): when the
         // configured secret still matches, hand the manager the stored hash so it sees no change.
         if (client.ClientSecret is not null && await applications.ValidateClientSecretAsync(existing, client.ClientSecret, cancellationToken))
         {
-            var current = new OpenIddictApplicationDescriptor();
-            await applications.PopulateAsync(current, existing, cancellationToken);
             descriptor.ClientSecret = current.ClientSecret;
+        }
+
+        // Unchanged (the usual restart): nothing written. An UPDATE of every configured app was on
+        // every start's path to the first token, 30–90 ms of it (docs/performance.md, "Session 11"),
+        // and told every replica to empty its app cache for nothing.
+        if (SameApp(current, descriptor))
+        {
+            return;
         }
 
         await applications.UpdateAsync(existing, descriptor, cancellationToken);
         LogUpdated(logger, client.ClientId);
+    }
+
+    /// <summary>
+    /// Whether the stored app and the configured one are the same in everything the manager would
+    /// write. Conservative: anything it does not compare exactly (a JSON web key set) counts as changed,
+    /// so the app is written as before.
+    /// </summary>
+    internal static bool SameApp(OpenIddictApplicationDescriptor stored, OpenIddictApplicationDescriptor configured)
+    {
+        static bool SameUris(HashSet<Uri> a, HashSet<Uri> b) =>
+            a.Select(u => u.AbsoluteUri).ToHashSet(StringComparer.Ordinal).SetEquals(b.Select(u => u.AbsoluteUri));
+
+        static bool SameEntries<TKey, TValue>(Dictionary<TKey, TValue> a, Dictionary<TKey, TValue> b, Func<TValue, TValue, bool> same)
+            where TKey : notnull =>
+            a.Count == b.Count && a.All(entry => b.TryGetValue(entry.Key, out var other) && same(entry.Value, other));
+
+        return stored.JsonWebKeySet is null && configured.JsonWebKeySet is null
+            && string.Equals(stored.ApplicationType, configured.ApplicationType, StringComparison.Ordinal)
+            && string.Equals(stored.ClientId, configured.ClientId, StringComparison.Ordinal)
+            && string.Equals(stored.ClientSecret, configured.ClientSecret, StringComparison.Ordinal)
+            && string.Equals(stored.ClientType, configured.ClientType, StringComparison.Ordinal)
+            && string.Equals(stored.ConsentType, configured.ConsentType, StringComparison.Ordinal)
+            && string.Equals(stored.DisplayName, configured.DisplayName, StringComparison.Ordinal)
+            && SameEntries(stored.DisplayNames, configured.DisplayNames, (a, b) => string.Equals(a, b, StringComparison.Ordinal))
+            && stored.Permissions.SetEquals(configured.Permissions)
+            && stored.Requirements.SetEquals(configured.Requirements)
+            && SameUris(stored.RedirectUris, configured.RedirectUris)
+            && SameUris(stored.PostLogoutRedirectUris, configured.PostLogoutRedirectUris)
+            && SameEntries(stored.Properties, configured.Properties, (a, b) => string.Equals(a.GetRawText(), b.GetRawText(), StringComparison.Ordinal))
+            && SameEntries(stored.Settings, configured.Settings, (a, b) => string.Equals(a, b, StringComparison.Ordinal));
     }
 
     public static OpenIddictApplicationDescriptor Describe(ClientSettings client)

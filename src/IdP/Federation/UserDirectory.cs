@@ -14,6 +14,14 @@ public sealed partial class UserDirectory(
     IOptions<IdPortenOptions> options,
     ILogger<UserDirectory> logger)
 {
+    // Once per login; compiled once rather than evaluated and looked up in EF Core's query cache each
+    // time (docs/performance.md, "Session 12").
+    private static readonly PerModel<Func<IdpDbContext, string, CancellationToken, Task<FoundUser?>>> ByPidHash = new(() =>
+        EF.CompileAsyncQuery((IdpDbContext db, string hash, CancellationToken cancellationToken) =>
+            db.Users.AsTracking().Where(u => u.PidHash == hash)
+                .Select(u => new FoundUser(u, db.TotpFactors.Any(f => f.UserId == u.Id && f.State == TotpFactorState.Active)))
+                .SingleOrDefault()));
+
     /// <summary>
     /// The person behind <paramref name="pid"/> (tracked), created on a first login where that is
     /// allowed, and whether they have an active authenticator: asked in the same query, since the
@@ -22,9 +30,7 @@ public sealed partial class UserDirectory(
     public async Task<FoundUser?> FindOrProvisionAsync(string pid, CancellationToken cancellationToken)
     {
         var hash = pids.LookupHash(pid);
-        var found = await db.Users.Where(u => u.PidHash == hash)
-            .Select(u => new FoundUser(u, db.TotpFactors.Any(f => f.UserId == u.Id && f.State == TotpFactorState.Active)))
-            .SingleOrDefaultAsync(cancellationToken);
+        var found = await ByPidHash.For(db)(db, hash, cancellationToken);
         if (found is not null || !options.Value.AutoProvisionUsers)
         {
             return found;

@@ -177,12 +177,7 @@ public sealed partial class SessionService(
         var db = services.GetRequiredService<IdpDbContext>();
         var row = facts is null
             ? null
-            : await (from s in db.Sessions.AsNoTracking()
-                     where s.Id == facts.SessionId && s.UserId == facts.UserId
-                     join u in db.Users.AsNoTracking() on s.UserId equals u.Id into people
-                     from u in people.DefaultIfEmpty()
-                     select new { s.EndedAt, s.ExpiresAt, OwesUpstreamLogout = s.UpstreamIdTokenProtected != null, User = u })
-                .SingleOrDefaultAsync(context.HttpContext.RequestAborted);
+            : await SessionWithPerson.For(db)(db, facts.SessionId, facts.UserId, context.HttpContext.RequestAborted);
         if (row is { EndedAt: null } && row.ExpiresAt > now)
         {
             if (row.User is not null)
@@ -203,6 +198,20 @@ public sealed partial class SessionService(
         // the cookie stays, as an idle-expired one does, until the next page ends the session at
         // ID-porten too (TimedOutSession, Digdir's test 8).
     }
+
+    // Every request with a session cookie runs this; compiled once rather than evaluated and looked up
+    // in EF Core's query cache each time (docs/performance.md, "Session 12").
+    private static readonly PerModel<Func<IdpDbContext, string, string, CancellationToken, Task<SessionCheck?>>> SessionWithPerson = new(() =>
+        EF.CompileAsyncQuery((IdpDbContext db, string sessionId, string userId, CancellationToken cancellationToken) =>
+            (from s in db.Sessions.AsNoTracking()
+             where s.Id == sessionId && s.UserId == userId
+             join u in db.Users.AsNoTracking() on s.UserId equals u.Id into people
+             from u in people.DefaultIfEmpty()
+             select new SessionCheck(s.EndedAt, s.ExpiresAt, s.UpstreamIdTokenProtected != null, u))
+            .SingleOrDefault()));
+
+    /// <summary>What checking a session cookie needs of its row, and its person (null if gone).</summary>
+    private sealed record SessionCheck(DateTimeOffset? EndedAt, DateTimeOffset ExpiresAt, bool OwesUpstreamLogout, IdpUser? User);
 
     private static string Base64Url(byte[] bytes) => Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(bytes);
 

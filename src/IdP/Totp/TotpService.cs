@@ -297,17 +297,26 @@ public sealed partial class TotpService(
     /// </summary>
     private async Task<ActiveFactor?> ReadWithPersonAsync(string userId, CancellationToken cancellationToken)
     {
-        var row = await (from f in db.TotpFactors
-                         where f.UserId == userId && f.State == TotpFactorState.Active
-                         join u in db.Users on f.UserId equals u.Id
-                         select new { f.Id, f.UserId, f.SecretProtected, Person = u })
-            .AsTracking()
-            .SingleOrDefaultAsync(cancellationToken);
+        var row = await FactorWithPerson.For(db)(db, userId, cancellationToken);
         return row is null ? null : new ActiveFactor(row.Id, row.UserId, row.SecretProtected);
     }
 
+    // Compiled once: EF Core's per-call evaluation and cache look-up of a LINQ query was about 4 % of a
+    // whole login's CPU over its queries (docs/performance.md, "Session 12").
+    private static readonly PerModel<Func<IdpDbContext, string, CancellationToken, Task<FactorAndPerson?>>> FactorWithPerson = new(() =>
+        EF.CompileAsyncQuery((IdpDbContext db, string userId, CancellationToken cancellationToken) =>
+            (from f in db.TotpFactors
+             where f.UserId == userId && f.State == TotpFactorState.Active
+             join u in db.Users on f.UserId equals u.Id
+             select new FactorAndPerson(f.Id, f.UserId, f.SecretProtected, u))
+            .AsTracking()
+            .SingleOrDefault()));
+
     /// <summary>What checking a code needs of the active factor.</summary>
     private sealed record ActiveFactor(Guid Id, string UserId, string SecretProtected);
+
+    /// <summary>The active factor's columns and its person (tracked).</summary>
+    private sealed record FactorAndPerson(Guid Id, string UserId, string SecretProtected, IdpUser Person);
 
     /// <summary>
     /// Counts one attempt, in one conditional UPDATE, only while the person is not locked out and

@@ -48,6 +48,32 @@ public sealed class ClientRegistrationTests(IdpFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task ApplyingUnchangedConfigurationAgain_WritesNothing_AndAChangeIsStillWritten()
+    {
+        // Every restart applies the configuration: an unchanged app must not be written (no UPDATE on
+        // the way to the first token, no needless cache invalidation on every replica).
+        var client = new ClientSettings
+        {
+            ClientId = "unchanged-app", DisplayName = "Unchanged", ClientSecret = "DEVELOPMENT-ONLY-unchanged-0123456789abcdef",
+            RedirectUris = ["https://unchanged.example/cb"], PostLogoutRedirectUris = ["https://unchanged.example/bye"],
+            Scopes = ["openid", "profile", "offline_access"], Audience = "https://api.unchanged.example",
+        };
+        await ApplyAsync(client);
+        var first = await ConcurrencyTokenAsync(client.ClientId);
+
+        await ApplyAsync(client);
+        (await ConcurrencyTokenAsync(client.ClientId)).Should().Be(first, "nothing changed, so nothing was written");
+
+        client.Scopes = ["openid", "profile"];
+        await ApplyAsync(client);
+        (await ConcurrencyTokenAsync(client.ClientId)).Should().NotBe(first, "a changed scope list is written");
+        await using var scope = fixture.Idp.Services.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var app = await applications.FindByClientIdAsync(client.ClientId);
+        (await applications.GetPermissionsAsync(app!)).Should().NotContain(OpenIddictConstants.Permissions.GrantTypes.RefreshToken);
+    }
+
+    [Fact]
     public async Task ChangedSecret_InConfiguration_ReplacesTheOldOne()
     {
         var client = new ClientSettings
@@ -87,6 +113,13 @@ public sealed class ClientRegistrationTests(IdpFixture fixture) : IClassFixture<
         await using var scope = fixture.Idp.Services.CreateAsyncScope();
         (await scope.ServiceProvider.GetRequiredService<IdpDbContext>().Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>()
             .CountAsync(a => a.ClientId == client.ClientId)).Should().Be(1);
+    }
+
+    private async Task<string?> ConcurrencyTokenAsync(string clientId)
+    {
+        await using var scope = fixture.Idp.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IdpDbContext>().Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>()
+            .AsNoTracking().Where(a => a.ClientId == clientId).Select(a => a.ConcurrencyToken).SingleAsync();
     }
 
     private async Task ApplyAsync(ClientSettings client)
