@@ -65,7 +65,7 @@ public sealed class TokenRowStore(IMemoryCache cache, IOpenIddictEntityFramework
     }
 
     /// <summary>
-    /// As OpenIddict's: a tracked entity first, else the row. The tracked one is looked up by key
+    /// As OpenIddict's: a tracked entity (or one of this sign-in's not yet written) first, else the row. The tracked one is looked up by key
     /// (<see cref="TrackedEntities.FindTracked"/>) instead of through ChangeTracker.Entries, which
     /// detects changes in every tracked entity first.
     /// </summary>
@@ -73,17 +73,29 @@ public sealed class TokenRowStore(IMemoryCache cache, IOpenIddictEntityFramework
     {
         ArgumentException.ThrowIfNullOrEmpty(identifier);
         var db = (IdpDbContext)await Context.GetDbContextAsync(cancellationToken);
-        return db.FindTracked<OpenIddictEntityFrameworkCoreToken>(identifier) ?? await ById.For(db)(db, identifier, cancellationToken);
+        return db.FindTracked<OpenIddictEntityFrameworkCoreToken>(identifier)
+            ?? signIn.PendingTokens.Find(token => string.Equals(token.Id, identifier, StringComparison.Ordinal))
+            ?? await ById.For(db)(db, identifier, cancellationToken);
     }
 
     public override async ValueTask CreateAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
-        // Within a sign-in (access and refresh tokens too): saved with the sign-in's other rows (SignInWrites).
-        if (IsWrittenWithItsToken(token.Type) || signIn.Open)
+        if (IsWrittenWithItsToken(token.Type))
         {
             var dbContext = await Context.GetDbContextAsync(cancellationToken);
             dbContext.Add(token);
+            return;
+        }
+
+        // Within a sign-in, an access or refresh token: kept aside and written with the sign-in's
+        // other rows (SignInWrites), not handed to EF Core, whose Add walks the entity's graph and
+        // snapshots it for nothing (docs/performance.md, "Session 12"). Its id is made here, as EF
+        // Core's value generator would (a GUID string): OpenIddict puts it in the token.
+        if (signIn.Open)
+        {
+            token.Id ??= Guid.NewGuid().ToString();
+            signIn.PendingTokens.Add(token);
             return;
         }
 
@@ -93,12 +105,18 @@ public sealed class TokenRowStore(IMemoryCache cache, IOpenIddictEntityFramework
     public override async ValueTask UpdateAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
+        if (signIn.PendingTokens.Contains(token))
+        {
+            // Not written yet: written whole, as it is then, with the sign-in's rows.
+            return;
+        }
+
         var dbContext = await Context.GetDbContextAsync(cancellationToken);
         if (dbContext.Entry(token).State == EntityState.Added)
         {
             // Not written yet (CreateAsync above): one INSERT of the whole row, nothing to check a
             // concurrency token against.
-            await SignInWrites.SaveTogetherAsync(dbContext, cancellationToken);
+            await SignInWrites.SaveTogetherAsync(dbContext, [], cancellationToken);
             return;
         }
 

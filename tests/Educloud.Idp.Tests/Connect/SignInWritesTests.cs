@@ -115,7 +115,7 @@ public abstract class SignInWritesTests : IDisposable
         context.Add(authorization);
         context.Add(new OpenIddictEntityFrameworkCoreToken { Authorization = authorization, ReferenceId = taken, Type = TokenTypeIdentifiers.Private.AuthorizationCode, Status = Statuses.Valid });
 
-        var save = () => SignInWrites.SaveTogetherAsync(context, CancellationToken.None);
+        var save = () => SignInWrites.SaveTogetherAsync(context, [], CancellationToken.None);
 
         await save.Should().ThrowAsync<DbUpdateException>("the second row's reference id is taken");
         await using var check = Idp.Services.CreateAsyncScope();
@@ -155,7 +155,7 @@ public abstract class SignInWritesTests : IDisposable
         };
         context.AddRange(access, refresh);
 
-        await SignInWrites.SaveTogetherAsync(context, CancellationToken.None);
+        await SignInWrites.SaveTogetherAsync(context, [], CancellationToken.None);
 
         context.Entry(access).State.Should().Be(EntityState.Unchanged, "the rows are tracked as saved, as after SaveChanges");
         context.Entry(refresh).State.Should().Be(EntityState.Unchanged);
@@ -171,6 +171,74 @@ public abstract class SignInWritesTests : IDisposable
         }));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UntrackedTokenRows_WrittenAsMade_AloneOrWithTrackedChanges(bool withTrackedChange)
+    {
+        // A sign-in's access and refresh tokens are never handed to EF Core (TokenRowStore): their
+        // foreign keys come from their navigations. With another pending change (an authorization
+        // revoked meanwhile) they are saved together with it, as one unit.
+        string authorizationId, applicationId;
+        await using (var first = Idp.Services.CreateAsyncScope())
+        {
+            var db = first.ServiceProvider.GetRequiredService<IdpDbContext>();
+            applicationId = await db.Set<OpenIddictEntityFrameworkCoreApplication>().Select(a => a.Id!).FirstAsync();
+            var made = new OpenIddictEntityFrameworkCoreAuthorization { Status = Statuses.Valid, Subject = "someone", Type = AuthorizationTypes.AdHoc };
+            db.Add(made);
+            await db.SaveChangesAsync();
+            authorizationId = made.Id!;
+        }
+
+        await using var scope = Idp.Services.CreateAsyncScope();
+        var context = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+        var application = await context.Set<OpenIddictEntityFrameworkCoreApplication>().SingleAsync(a => a.Id == applicationId);
+        var authorization = await context.Set<OpenIddictEntityFrameworkCoreAuthorization>().SingleAsync(a => a.Id == authorizationId);
+        var created = new DateTime(2026, 12, 3, 8, 30, 1, DateTimeKind.Utc).AddTicks(654320);
+        OpenIddictEntityFrameworkCoreToken[] newTokens =
+        [
+            new() { Id = Guid.NewGuid().ToString(), Application = application, Authorization = authorization, Type = TokenTypeIdentifiers.AccessToken, Status = Statuses.Valid, Subject = "someone", CreationDate = created, ExpirationDate = created.AddHours(1) },
+            new() { Id = Guid.NewGuid().ToString(), Application = application, Authorization = authorization, Type = TokenTypeIdentifiers.RefreshToken, Status = Statuses.Valid, Subject = "someone", CreationDate = created, ExpirationDate = created.AddDays(1), Properties = """{"y":2}""" },
+        ];
+        if (withTrackedChange)
+        {
+            authorization.Status = Statuses.Revoked;
+        }
+
+        await SignInWrites.SaveTogetherAsync(context, newTokens, CancellationToken.None);
+
+        await using var check = Idp.Services.CreateAsyncScope();
+        var checkDb = check.ServiceProvider.GetRequiredService<IdpDbContext>();
+        var rows = await checkDb.Set<OpenIddictEntityFrameworkCoreToken>().AsNoTracking()
+            .Where(t => t.Id == newTokens[0].Id || t.Id == newTokens[1].Id)
+            .Select(t => new { t.Id, t.Type, t.Status, t.Subject, t.CreationDate, t.ExpirationDate, t.Properties, t.ConcurrencyToken, ApplicationId = t.Application!.Id, AuthorizationId = t.Authorization!.Id })
+            .ToListAsync();
+        rows.Should().BeEquivalentTo(newTokens.Select(t => new
+        {
+            t.Id, t.Type, t.Status, t.Subject, t.CreationDate, t.ExpirationDate, t.Properties, t.ConcurrencyToken,
+            ApplicationId = applicationId, AuthorizationId = authorizationId,
+        }));
+        (await checkDb.Set<OpenIddictEntityFrameworkCoreAuthorization>().Where(a => a.Id == authorizationId).Select(a => a.Status).SingleAsync())
+            .Should().Be(withTrackedChange ? Statuses.Revoked : Statuses.Valid);
+    }
+
+    [Fact]
+    public async Task UntrackedTokenRows_OneFails_NoneIsWritten()
+    {
+        var taken = await TakenReferenceIdAsync();
+        await using var scope = Idp.Services.CreateAsyncScope();
+        var context = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+        var free = new OpenIddictEntityFrameworkCoreToken { Id = Guid.NewGuid().ToString(), ReferenceId = "free-" + Guid.NewGuid().ToString("N"), Type = TokenTypeIdentifiers.AccessToken, Status = Statuses.Valid };
+        var clashing = new OpenIddictEntityFrameworkCoreToken { Id = Guid.NewGuid().ToString(), ReferenceId = taken, Type = TokenTypeIdentifiers.RefreshToken, Status = Statuses.Valid };
+
+        var save = () => SignInWrites.SaveTogetherAsync(context, [free, clashing], CancellationToken.None);
+
+        await save.Should().ThrowAsync<DbUpdateException>("the second row's reference id is taken");
+        await using var check = Idp.Services.CreateAsyncScope();
+        (await check.ServiceProvider.GetRequiredService<IdpDbContext>().Set<OpenIddictEntityFrameworkCoreToken>().AnyAsync(t => t.Id == free.Id))
+            .Should().BeFalse("one INSERT writes all its rows or none");
+    }
+
     [Fact]
     public async Task NewTokenRowsOnly_OneFails_NoneIsWritten()
     {
@@ -180,7 +248,7 @@ public abstract class SignInWritesTests : IDisposable
         var free = new OpenIddictEntityFrameworkCoreToken { ReferenceId = "free-" + Guid.NewGuid().ToString("N"), Type = TokenTypeIdentifiers.AccessToken, Status = Statuses.Valid };
         context.AddRange(free, new OpenIddictEntityFrameworkCoreToken { ReferenceId = taken, Type = TokenTypeIdentifiers.RefreshToken, Status = Statuses.Valid });
 
-        var save = () => SignInWrites.SaveTogetherAsync(context, CancellationToken.None);
+        var save = () => SignInWrites.SaveTogetherAsync(context, [], CancellationToken.None);
 
         await save.Should().ThrowAsync<DbUpdateException>("the second row's reference id is taken");
         await using var check = Idp.Services.CreateAsyncScope();
