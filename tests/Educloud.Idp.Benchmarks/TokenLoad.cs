@@ -179,15 +179,7 @@ public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver
             while (clock.Elapsed < duration && Interlocked.Increment(ref sends) <= maxSends)
             {
                 var started = Stopwatch.GetTimestamp();
-                string? error;
-                try
-                {
-                    error = await send(worker, abort.Token);
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException)
-                {
-                    error = e.GetType().Name + ": " + e.Message;
-                }
+                var error = await SendAsync(send, worker, abort.Token);
 
                 if (error is null)
                 {
@@ -268,15 +260,7 @@ public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver
             var worker = await free.Reader.ReadAsync(abort.Token);
             inFlight.Add(Task.Run(async () =>
             {
-                string? error;
-                try
-                {
-                    error = await send(worker, abort.Token);
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException)
-                {
-                    error = e.GetType().Name + ": " + e.Message;
-                }
+                var error = await SendAsync(send, worker, abort.Token);
 
                 if (error is null)
                 {
@@ -297,6 +281,19 @@ public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver
         var all = latencies.Order().ToArray();
         return new RunResult(grant, connections, elapsed, all.Length, failed, Percentile(all, 0.50), Percentile(all, 0.99),
             all.Length == 0 ? 0 : Milliseconds(all[^1]), servers.CpuTime - serverCpuBefore, OwnCpu() - clientCpuBefore, firstError, loadAverage);
+    }
+
+    /// <summary>One request: null when it succeeded, else what went wrong (a failed request is counted, not thrown).</summary>
+    private static async Task<string?> SendAsync(Func<int, CancellationToken, Task<string?>> send, int worker, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await send(worker, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException)
+        {
+            return e.GetType().Name + ": " + e.Message;
+        }
     }
 
     private static double Percentile(long[] sorted, double quantile) =>

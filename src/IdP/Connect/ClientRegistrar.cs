@@ -10,8 +10,8 @@ namespace Educloud.Idp.Connect;
 
 /// <summary>
 /// Applies the research apps in configuration (section <c>Clients</c>) to the database at start-up:
-/// added when new, updated when changed, left unwritten when not, never duplicated. Apps registered through the admin API
-/// are left alone.
+/// added when new, updated when changed, left unwritten when not, never duplicated. Apps registered
+/// through the admin API are left alone.
 /// </summary>
 public sealed partial class ClientRegistrar(
     IOpenIddictApplicationManager applications,

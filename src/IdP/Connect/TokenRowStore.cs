@@ -65,9 +65,9 @@ public sealed class TokenRowStore(IMemoryCache cache, IOpenIddictEntityFramework
     }
 
     /// <summary>
-    /// As OpenIddict's: a tracked entity (or one of this sign-in's not yet written) first, else the row. The tracked one is looked up by key
-    /// (<see cref="TrackedEntities.FindTracked"/>) instead of through ChangeTracker.Entries, which
-    /// detects changes in every tracked entity first.
+    /// As OpenIddict's: a tracked entity (or one of this sign-in's, not written yet) first, else the
+    /// row. The tracked one is looked up by key (<see cref="TrackedEntities.FindTracked"/>) instead of
+    /// through ChangeTracker.Entries, which detects changes in every tracked entity first.
     /// </summary>
     public override async ValueTask<OpenIddictEntityFrameworkCoreToken?> FindByIdAsync(string identifier, CancellationToken cancellationToken)
     {

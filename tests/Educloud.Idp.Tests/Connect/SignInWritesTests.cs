@@ -126,16 +126,7 @@ public abstract class SignInWritesTests : IDisposable
     [Fact]
     public async Task NewTokenRowsOnly_WrittenByOneInsert_ReadBackAsTheyWereAdded()
     {
-        string authorizationId, applicationId;
-        await using (var first = Idp.Services.CreateAsyncScope())
-        {
-            var db = first.ServiceProvider.GetRequiredService<IdpDbContext>();
-            applicationId = await db.Set<OpenIddictEntityFrameworkCoreApplication>().Select(a => a.Id!).FirstAsync();
-            var authorization = new OpenIddictEntityFrameworkCoreAuthorization { Status = Statuses.Valid, Subject = "someone", Type = AuthorizationTypes.AdHoc };
-            db.Add(authorization);
-            await db.SaveChangesAsync();
-            authorizationId = authorization.Id!;
-        }
+        var (applicationId, authorizationId) = await StoredAuthorizationAsync();
 
         await using var scope = Idp.Services.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
@@ -179,16 +170,7 @@ public abstract class SignInWritesTests : IDisposable
         // A sign-in's access and refresh tokens are never handed to EF Core (TokenRowStore): their
         // foreign keys come from their navigations. With another pending change (an authorization
         // revoked meanwhile) they are saved together with it, as one unit.
-        string authorizationId, applicationId;
-        await using (var first = Idp.Services.CreateAsyncScope())
-        {
-            var db = first.ServiceProvider.GetRequiredService<IdpDbContext>();
-            applicationId = await db.Set<OpenIddictEntityFrameworkCoreApplication>().Select(a => a.Id!).FirstAsync();
-            var made = new OpenIddictEntityFrameworkCoreAuthorization { Status = Statuses.Valid, Subject = "someone", Type = AuthorizationTypes.AdHoc };
-            db.Add(made);
-            await db.SaveChangesAsync();
-            authorizationId = made.Id!;
-        }
+        var (applicationId, authorizationId) = await StoredAuthorizationAsync();
 
         await using var scope = Idp.Services.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
@@ -260,6 +242,18 @@ public abstract class SignInWritesTests : IDisposable
     {
         Idp.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>A stored app's id and a new, stored authorization's id (written in a scope of its own).</summary>
+    private async Task<(string ApplicationId, string AuthorizationId)> StoredAuthorizationAsync()
+    {
+        await using var scope = Idp.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+        var applicationId = await db.Set<OpenIddictEntityFrameworkCoreApplication>().Select(a => a.Id!).FirstAsync();
+        var authorization = new OpenIddictEntityFrameworkCoreAuthorization { Status = Statuses.Valid, Subject = "someone", Type = AuthorizationTypes.AdHoc };
+        db.Add(authorization);
+        await db.SaveChangesAsync();
+        return (applicationId, authorization.Id!);
     }
 
     /// <summary>A reference id already used by a stored row: a second row with it fails on the unique index.</summary>
