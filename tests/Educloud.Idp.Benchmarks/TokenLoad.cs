@@ -257,7 +257,18 @@ public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver
                 await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
             }
 
-            var worker = await free.Reader.ReadAsync(abort.Token);
+            int worker;
+            try
+            {
+                worker = await free.Reader.ReadAsync(abort.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // The hard stop: the server stopped answering and every worker is still waiting.
+                Interlocked.CompareExchange(ref firstError, "no answer within the run's hard stop", null);
+                break;
+            }
+
             inFlight.Add(Task.Run(async () =>
             {
                 var error = await SendAsync(send, worker, abort.Token);
