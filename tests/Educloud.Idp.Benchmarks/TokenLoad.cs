@@ -102,7 +102,7 @@ public sealed class TokenLoad(HttpClient http, IOidcServers servers, LoginDriver
             grant == RefreshGrant ? RefreshSend(chains, people) : ClientCredentialsSend);
 
     /// <summary>The suffix of an open-loop row's grant name.</summary>
-    public const string HalfRateSuffix = " (open loop)";
+    private const string HalfRateSuffix = " (open loop)";
 
     // Worker i rotates chain i: one request per chain in flight.
     private Func<int, CancellationToken, Task<string?>> RefreshSend(string[] chains, Person[] people) => async (worker, cancellationToken) =>

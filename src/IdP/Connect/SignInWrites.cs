@@ -100,15 +100,10 @@ public sealed class SignInWrites
             }
 
             // Anything else is saved with them in one unit, as before: the tokens join EF Core's
-            // pending changes (rows nothing has changed since they were made).
+            // pending changes as added rows (Add sets their state; there is nothing to detect).
             foreach (var token in untracked)
             {
                 db.Add(token);
-            }
-
-            if (untracked.Count > 0)
-            {
-                tracker.DetectChanges();
             }
 
             if (await NewTokenRows.TryWriteAsync(db, cancellationToken))
